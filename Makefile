@@ -1,0 +1,23 @@
+# hexa_mm: `make demo` and `make test` set the environment up first when needed.
+VENV    ?= .venv
+PYTHON  := $(VENV)/bin/python
+STAMP   := $(VENV)/.hexa_mm_installed
+REQS    := $(wildcard requirements/*.txt) setup.py tools/install_env.sh
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k moco -x"`.
+PYTEST_ARGS ?=
+
+.PHONY: env demo test clean
+
+env: $(STAMP)
+
+$(STAMP): $(REQS)
+	bash tools/install_env.sh $(VENV)
+
+demo: $(STAMP)
+	$(PYTHON) tools/demo.py
+
+test: $(STAMP)
+	$(PYTHON) -m pytest tests $(PYTEST_ARGS)
+
+clean:
+	rm -rf work_dirs results .pytest_cache

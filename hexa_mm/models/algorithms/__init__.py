@@ -1,0 +1,3 @@
+from .hexa_moco import HEXAMoCo
+
+__all__ = ['HEXAMoCo']

@@ -1,0 +1,255 @@
+from contextlib import nullcontext
+from typing import Dict, List, Optional, Tuple, Union
+
+import torch
+from torch import nn
+
+from mmselfsup.models.algorithms import MoCo
+from mmselfsup.registry import MODELS
+from mmselfsup.structures import SelfSupDataSample
+from mmselfsup.utils import batch_shuffle_ddp, batch_unshuffle_ddp
+from ..hard_examples import HardExamples, PseudoLabelLoss
+from ..heads import SoftContrastiveHead
+from ..losses import mixed_key_targets
+from ..utils import running_stats_frozen
+
+
+@MODELS.register_module()
+class HEXAMoCo(MoCo):
+    """HEXA-MoCo: MoCo-v2 with adversarial and cut-mixed hard queries.
+
+    Implementation of HEXA on MoCo-v2 from `Self-supervised Pre-training with Hard
+    Examples Improves Visual Representations <https://arxiv.org/abs/2012.13493>`_
+    (Li et al.), on MMSelfSup's :class:`MoCo`, which keeps owning the queue and the
+    momentum encoder.
+
+    The loss is ``w_clean * L_clean + w_adv * L_adv + w_mix * L_mix``:
+
+    * ``L_clean``: MoCo-v2's InfoNCE loss (positive: the query's own key,
+      negatives: the queue).
+    * ``L_adv``: the same loss on adversarial queries, made by ``adversarial``
+      to maximise it (the binary positive / negative pseudo-label is flipped).
+    * ``L_mix``: cut-mixed queries (``cutmix``) with mixed targets: ``lam`` on the
+      query's own key, ``1 - lam`` on its partner's key; the logits are over
+      the batch's keys and the queue.
+
+    Keys, the momentum update and the queue use the clean views only. Under DDP the
+    CutMix partners and the in-batch keys of ``L_mix`` are the rank's own (no
+    gather: the hard queries of a rank only see that rank's keys as positives,
+    while the queue, as in MoCo, holds every rank's keys).
+
+    With both hard terms off this is MoCo-v2 exactly (same loss, same updates).
+
+    Args:
+        backbone (dict): Backbone config.
+        neck (dict): Neck config.
+        head (dict): Head config; must build a :class:`SoftContrastiveHead`.
+        queue_len (int): Number of negative keys in the queue. Defaults to 65536.
+        feat_dim (int): Dimension of the embeddings. Defaults to 128.
+        momentum (float): Momentum of the key encoder. Defaults to 0.999.
+        adversarial (dict, optional): Config of the adversarial generator (e.g.
+            ``AdversarialGenerator``); None switches ``L_adv`` off.
+        cutmix (dict, optional): Config of the CutMix generator (e.g.
+            ``CutMixGenerator``); None switches ``L_mix`` off.
+        w_clean (float): Weight of ``L_clean``. Defaults to 1.
+        w_adv (float): Weight of ``L_adv``; 0 switches it off. Defaults to 1.
+        w_mix (float): Weight of ``L_mix``; 0 switches it off. Defaults to 1.
+        hard_fraction (float): Fraction (0, 1] of each batch that is made hard,
+            the first ``round(hard_fraction * N)`` queries (the sampler shuffles,
+            so this is a random subset). 1 (the paper) makes the whole batch hard;
+            less trades strength for cost. Defaults to 1.
+        hard_bn (str): How BN treats the hard queries' training forward (a
+            project choice; the paper is silent):
+
+            * ``'separate'`` (default): the hard queries form their own BN batch
+              and BN running statistics do not absorb them, so the running
+              statistics that a frozen-BN linear probe uses come from clean
+              views only (as in AdvProp, adversarial views have other BN
+              statistics; Xie et al., CVPR 2020).
+            * ``'separate_tracked'``: own BN batch; running statistics absorb them.
+            * ``'shared'``: one forward of clean and hard queries together, so
+              they share batch statistics and running statistics absorb them.
+
+            How BN behaves during the attack itself is the generator's
+            ``bn_mode``.
+        pretrained (str, optional): Checkpoint to load. Defaults to None.
+        data_preprocessor (dict, optional): Data preprocessor config.
+        init_cfg (dict or list[dict], optional): Initialisation config.
+    """
+
+    HARD_BN_MODES = ('separate', 'separate_tracked', 'shared')
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 head: dict,
+                 queue_len: int = 65536,
+                 feat_dim: int = 128,
+                 momentum: float = 0.999,
+                 adversarial: Optional[dict] = None,
+                 cutmix: Optional[dict] = None,
+                 w_clean: float = 1.,
+                 w_adv: float = 1.,
+                 w_mix: float = 1.,
+                 hard_fraction: float = 1.,
+                 hard_bn: str = 'separate',
+                 pretrained: Optional[str] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            queue_len=queue_len,
+            feat_dim=feat_dim,
+            momentum=momentum,
+            pretrained=pretrained,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        if not isinstance(self.head, SoftContrastiveHead):
+            raise TypeError(
+                f'HEXAMoCo: model.head must be a SoftContrastiveHead (it takes the '
+                f'mixed targets), got {type(self.head).__name__}')
+        for name, weight in (('w_clean', w_clean), ('w_adv', w_adv),
+                             ('w_mix', w_mix)):
+            if weight < 0:
+                raise ValueError(f'HEXAMoCo: {name}={weight!r} must be >= 0')
+        if not 0 < hard_fraction <= 1:
+            raise ValueError(
+                f'HEXAMoCo: hard_fraction={hard_fraction!r} must lie in (0, 1]')
+        if hard_bn not in self.HARD_BN_MODES:
+            raise ValueError(f'HEXAMoCo: hard_bn={hard_bn!r}, allowed: '
+                             f'{self.HARD_BN_MODES}')
+        self.adversarial = (
+            MODELS.build(adversarial)
+            if adversarial is not None and w_adv > 0 else None)
+        self.cutmix = (
+            MODELS.build(cutmix) if cutmix is not None and w_mix > 0 else None)
+        self.w_clean = w_clean
+        self.w_adv = w_adv
+        self.w_mix = w_mix
+        self.hard_fraction = hard_fraction
+        self.hard_bn = hard_bn
+
+    def _encode(self, images: torch.Tensor) -> torch.Tensor:
+        """Normalised query embeddings (N, C)."""
+        return nn.functional.normalize(
+            self.neck(self.backbone(images))[0], dim=1)
+
+    @torch.no_grad()
+    def _momentum_keys(self, im_k: torch.Tensor) -> torch.Tensor:
+        """Update the key encoder and embed the keys (shuffle BN, as MoCo)."""
+        self.encoder_k.update_parameters(nn.Sequential(self.backbone, self.neck))
+        im_k, idx_unshuffle = batch_shuffle_ddp(im_k)
+        k = nn.functional.normalize(self.encoder_k(im_k)[0], dim=1)
+        return batch_unshuffle_ddp(k, idx_unshuffle)
+
+    @staticmethod
+    def _logits(q: torch.Tensor, k: torch.Tensor,
+                queue: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """MoCo's positive (N, 1) and queue (N, K) similarities."""
+        l_pos = torch.einsum('nc,nc->n', [q, k]).unsqueeze(-1)
+        l_neg = torch.einsum('nc,ck->nk', [q, queue])
+        return l_pos, l_neg
+
+    def query_loss_fn(self, keys: torch.Tensor,
+                      queue: torch.Tensor) -> PseudoLabelLoss:
+        """The pseudo-label loss that the attack raises: per-query InfoNCE.
+
+        Args:
+            keys: Positive key of each query (N, C).
+            queue: Negative keys (C, K).
+        """
+
+        def loss_fn(images: torch.Tensor) -> torch.Tensor:
+            return self.head.per_sample(
+                *self._logits(self._encode(images), keys, queue))
+
+        return loss_fn
+
+    def num_hard(self, batch_size: int) -> int:
+        """How many queries of a batch are made hard."""
+        return max(1, int(round(self.hard_fraction * batch_size)))
+
+    def _hard_forward_context(self):
+        if self.hard_bn == 'separate':
+            return running_stats_frozen(self)
+        return nullcontext()
+
+    def loss(self, inputs: List[torch.Tensor],
+             data_samples: List[SelfSupDataSample],
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """Clean, adversarial and cut-mixed losses, and hardness figures.
+
+        Args:
+            inputs (List[torch.Tensor]): The two views ``[x_q, x_k]``.
+            data_samples (List[SelfSupDataSample]): Unused by MoCo.
+
+        Returns:
+            Dict[str, torch.Tensor]: ``loss_clean`` and, when on, ``loss_adv`` and
+            ``loss_mix`` (weighted; their sum is the training loss), plus logged
+            figures: ``adv_flip`` (fraction of adversarial queries whose positive
+            is no longer the top-1 logit), ``adv_gap`` / ``mix_gap`` (mean loss of
+            the hard queries minus that of the same clean queries) and
+            ``mix_lam``.
+        """
+        im_q, im_k = inputs[0], inputs[1]
+        hard_on = self.adversarial is not None or self.cutmix is not None
+        shared_bn = hard_on and self.hard_bn == 'shared'
+
+        if not shared_bn:
+            # MoCo-v2's order: the query forward comes before the key encoder's
+            # update, which copies the query encoder's BN buffers.
+            q = self._encode(im_q)
+        k = self._momentum_keys(im_k)
+        queue = self.queue.clone().detach()
+
+        n_hard = self.num_hard(im_q.size(0))
+        hard_q, hard_k = im_q[:n_hard], k[:n_hard]
+
+        hard: List[Tuple[str, HardExamples]] = []
+        if self.adversarial is not None:
+            hard.append(('adv',
+                         self.adversarial(
+                             hard_q,
+                             self.query_loss_fn(hard_k, queue),
+                             self.data_preprocessor,
+                             model=self)))
+        if self.cutmix is not None:
+            hard.append(('mix', self.cutmix(hard_q)))
+
+        hard_q_feats: List[torch.Tensor] = []
+        if shared_bn:
+            feats = self._encode(
+                torch.cat([im_q] + [h.inputs for _, h in hard]))
+            q, *hard_q_feats = feats.split(
+                [im_q.size(0)] + [n_hard] * len(hard))
+        elif hard:
+            with self._hard_forward_context():
+                feats = self._encode(torch.cat([h.inputs for _, h in hard]))
+            hard_q_feats = list(feats.split(n_hard))
+
+        l_pos, l_neg = self._logits(q, k, queue)
+        losses = dict(loss_clean=self.w_clean * self.head(l_pos, l_neg))
+        if hard:
+            with torch.no_grad():
+                clean_hard_loss = self.head.per_sample(
+                    l_pos[:n_hard], l_neg[:n_hard]).mean()
+        for (kind, examples), q_hard in zip(hard, hard_q_feats):
+            if kind == 'adv':
+                pos, neg = self._logits(q_hard, hard_k, queue)
+                per_sample = self.head.per_sample(pos, neg)
+                losses['loss_adv'] = self.w_adv * per_sample.mean()
+                losses['adv_flip'] = (neg.max(dim=1).values >=
+                                      pos.squeeze(1)).float().mean().detach()
+            else:
+                logits = torch.cat([q_hard @ hard_k.t(), q_hard @ queue], dim=1)
+                targets = mixed_key_targets(examples.partner, examples.lam,
+                                            logits.size(1))
+                per_sample = self.head.soft(logits, targets)
+                losses['loss_mix'] = self.w_mix * per_sample.mean()
+                losses['mix_lam'] = torch.tensor(examples.lam, device=q.device)
+            losses[f'{kind}_gap'] = per_sample.detach().mean() - clean_hard_loss
+
+        self._dequeue_and_enqueue(k)
+        return losses

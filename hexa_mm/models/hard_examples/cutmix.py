@@ -1,0 +1,92 @@
+from contextlib import contextmanager
+from typing import Iterator, Optional
+
+import numpy as np
+import torch
+from mmengine.dist import get_rank
+from mmpretrain.models.utils.batch_augments import CutMix
+from torch import nn
+
+from mmselfsup.registry import MODELS
+from .base import BaseHardExampleGenerator, HardExamples, PseudoLabelLoss
+
+
+@contextmanager
+def _as_global_numpy_rng(rng: np.random.RandomState) -> Iterator[None]:
+    """Let code that draws from ``np.random`` draw from ``rng`` instead.
+
+    MMPretrain's ``CutMix.cutmix_bbox_and_lam`` places its box with the global
+    ``np.random``; running it under this keeps the global state untouched and the
+    draws reproducible from ``rng`` alone.
+    """
+    saved = np.random.get_state()
+    np.random.set_state(rng.get_state())
+    try:
+        yield
+    finally:
+        rng.set_state(np.random.get_state())
+        np.random.set_state(saved)
+
+
+@MODELS.register_module()
+class CutMixGenerator(BaseHardExampleGenerator):
+    """Cut-mixed examples: a box of one image pasted into another.
+
+    HEXA's second kind of hard example (Li et al., arXiv 2012.13493), after CutMix
+    (Yun et al., ICCV 2019). Images are paired by a random permutation; one box
+    of area fraction ``1 - lam`` is cut from each partner and pasted into the
+    image, with ``lam ~ Beta(alpha, alpha)`` and then recomputed from the box
+    clipped at the border (MMPretrain's ``CutMix.cutmix_bbox_and_lam``). The
+    pseudo-labels mix as ``lam`` (own) and ``1 - lam`` (partner).
+
+    Unlike MMPretrain's ``CutMix.mix``, the clean batch is never written into and
+    all randomness (permutation, lam, box) comes from the generator's own
+    random state, which is saved in the model's state dict so that a resumed
+    run draws exactly what the uninterrupted run would have.
+
+    Args:
+        alpha (float): Beta distribution parameter (> 0). Defaults to 1.0.
+        seed (int, optional): Seed of the generator's own random state. With
+            None it is drawn from torch's (seeded) global generator. The rank is
+            added, so that DDP ranks draw different pairings and boxes.
+        init_cfg (dict, optional): Unused; kept for the MMEngine interface.
+    """
+
+    def __init__(self,
+                 alpha: float = 1.0,
+                 seed: Optional[int] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if not alpha > 0:
+            raise ValueError(f'CutMixGenerator: alpha={alpha!r} must be > 0')
+        self.alpha = alpha
+        self._box = CutMix(alpha=alpha, correct_lam=True)
+        if seed is None:
+            seed = int(torch.randint(2**31 - 1, ()).item())
+        # The random state is (seed, rank, number of draws so far): two integer
+        # buffers travel in the checkpoint (and survive MMEngine's broadcast of
+        # rank 0's buffers), the rank is added at draw time.
+        self.register_buffer('seed', torch.tensor(seed, dtype=torch.long))
+        self.register_buffer('draws', torch.tensor(0, dtype=torch.long))
+
+    def _next_rng(self) -> np.random.RandomState:
+        entropy = [int(self.seed), get_rank(), int(self.draws)]
+        self.draws += 1
+        return np.random.RandomState(
+            np.random.SeedSequence(entropy).generate_state(4))
+
+    def forward(self,
+                inputs: torch.Tensor,
+                loss_fn: Optional[PseudoLabelLoss] = None,
+                data_preprocessor: Optional[nn.Module] = None,
+                model: Optional[nn.Module] = None) -> HardExamples:
+        """Cut-mix ``inputs``; the loss is not needed (see the base class)."""
+        n, _, h, w = inputs.shape
+        rng = self._next_rng()
+        lam = float(rng.beta(self.alpha, self.alpha))
+        partner = torch.from_numpy(rng.permutation(n)).to(inputs.device)
+        with _as_global_numpy_rng(rng):
+            (y1, y2, x1, x2), lam = self._box.cutmix_bbox_and_lam((h, w), lam)
+        mixed = inputs.detach().clone()
+        mixed[:, :, y1:y2, x1:x2] = inputs.detach()[partner, :, y1:y2, x1:x2]
+        return HardExamples(inputs=mixed, partner=partner, lam=float(lam))

@@ -1,0 +1,3 @@
+from .soft_contrastive_head import SoftContrastiveHead
+
+__all__ = ['SoftContrastiveHead']

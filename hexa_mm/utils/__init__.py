@@ -1,0 +1,3 @@
+from .cli import add_common_args, load_cfg
+
+__all__ = ['add_common_args', 'load_cfg']

@@ -1,0 +1,179 @@
+import copy
+
+import pytest
+import torch
+
+from conftest import normalized_batch, tiny_hexa_cfg, tiny_moco_cfg
+from hexa_mm.models import HEXAMoCo
+from mmselfsup.registry import MODELS
+
+
+def build(cfg, seed=0):
+    torch.manual_seed(seed)
+    return MODELS.build(cfg).train()
+
+
+def total(losses):
+    return sum(v for k, v in losses.items() if 'loss' in k)
+
+
+def test_both_terms_off_reproduce_mmselfsup_moco_exactly():
+    moco = build(tiny_moco_cfg())
+    hexa = build(tiny_hexa_cfg(adversarial=None, cutmix=None))
+    missing, unexpected = hexa.load_state_dict(moco.state_dict(), strict=False)
+    assert not missing and not unexpected
+    for step in range(3):
+        views = normalized_batch(seed=step)
+        torch.manual_seed(100 + step)
+        ref = moco.loss([v.clone() for v in views], None)
+        torch.manual_seed(100 + step)
+        ours = hexa.loss([v.clone() for v in views], None)
+        assert set(ours) == {'loss_clean'}
+        assert torch.equal(ours['loss_clean'], ref['loss'])
+    assert torch.equal(hexa.queue, moco.queue)
+    assert torch.equal(hexa.queue_ptr, moco.queue_ptr)
+    for (name, a), b in zip(hexa.state_dict().items(),
+                            moco.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def test_weight_zero_switches_a_term_off():
+    hexa = build(tiny_hexa_cfg(w_adv=0.))
+    assert hexa.adversarial is None and hexa.cutmix is not None
+    losses = hexa.loss(normalized_batch(), None)
+    assert 'loss_adv' not in losses and 'loss_mix' in losses
+
+
+def test_losses_and_hardness_figures_are_reported():
+    hexa = build(tiny_hexa_cfg())
+    losses = hexa.loss(normalized_batch(), None)
+    for key in ('loss_clean', 'loss_adv', 'loss_mix', 'adv_flip', 'adv_gap',
+                'mix_gap', 'mix_lam'):
+        assert key in losses, key
+        assert torch.isfinite(losses[key])
+    # The adversarial queries are harder than the clean ones.
+    assert losses['adv_gap'] > 0
+    assert 0 <= losses['adv_flip'] <= 1
+    assert 0 <= losses['mix_lam'] <= 1
+
+
+@pytest.mark.parametrize('hard_bn', HEXAMoCo.HARD_BN_MODES)
+def test_keys_and_queue_never_see_hard_examples(hard_bn):
+    """Same weights, same views: the queue and key encoder end up identical
+    with and without hard examples."""
+    plain = build(tiny_hexa_cfg(adversarial=None, cutmix=None))
+    hexa = build(tiny_hexa_cfg(hard_bn=hard_bn))
+    hexa.load_state_dict(plain.state_dict(), strict=False)
+    views = normalized_batch()
+    torch.manual_seed(7)
+    plain.loss([v.clone() for v in views], None)
+    torch.manual_seed(7)
+    hexa.loss([v.clone() for v in views], None)
+    assert torch.equal(hexa.queue, plain.queue)
+    assert torch.equal(hexa.queue_ptr, plain.queue_ptr)
+    for a, b in zip(hexa.encoder_k.module.parameters(),
+                    plain.encoder_k.module.parameters()):
+        assert torch.equal(a, b)
+
+
+def bn_buffers(model):
+    return {
+        k: v.clone()
+        for k, v in model.backbone.state_dict().items() if 'running' in k
+    }
+
+
+def test_separate_bn_keeps_running_statistics_clean():
+    """hard_bn='separate': BN running stats equal those of clean-only training."""
+    plain = build(tiny_hexa_cfg(adversarial=None, cutmix=None))
+    hexa = build(tiny_hexa_cfg(hard_bn='separate'))
+    hexa.load_state_dict(plain.state_dict(), strict=False)
+    views = normalized_batch()
+    plain.loss([v.clone() for v in views], None)
+    hexa.loss([v.clone() for v in views], None)
+    ours, ref = bn_buffers(hexa), bn_buffers(plain)
+    for key in ref:
+        assert torch.equal(ours[key], ref[key]), key
+
+
+@pytest.mark.parametrize('hard_bn', ['separate_tracked', 'shared'])
+def test_tracked_modes_let_running_statistics_absorb_hard_examples(hard_bn):
+    plain = build(tiny_hexa_cfg(adversarial=None, cutmix=None))
+    hexa = build(tiny_hexa_cfg(hard_bn=hard_bn))
+    hexa.load_state_dict(plain.state_dict(), strict=False)
+    views = normalized_batch()
+    plain.loss([v.clone() for v in views], None)
+    hexa.loss([v.clone() for v in views], None)
+    ours, ref = bn_buffers(hexa), bn_buffers(plain)
+    assert any(not torch.equal(ours[k], ref[k]) for k in ref
+               if 'running_mean' in k)
+
+
+@pytest.mark.parametrize('term', ['adv', 'mix'])
+def test_a_hard_term_alone_trains_the_backbone(term):
+    cfg = tiny_hexa_cfg(w_clean=0.)
+    if term == 'adv':
+        cfg['cutmix'] = None
+    else:
+        cfg['adversarial'] = None
+    hexa = build(cfg)
+    before = copy.deepcopy(hexa.backbone.state_dict())
+    optim = torch.optim.SGD(hexa.parameters(), lr=0.1)
+    losses = hexa.loss(normalized_batch(), None)
+    assert losses['loss_clean'] == 0
+    optim.zero_grad()
+    total(losses).backward()
+    optim.step()
+    changed = [
+        k for k, v in hexa.backbone.state_dict().items()
+        if v.is_floating_point() and 'running' not in k
+        and not torch.equal(v, before[k])
+    ]
+    assert 'conv1.weight' in changed and len(changed) > 10
+
+
+def test_hard_fraction_limits_the_hard_queries():
+    hexa = build(tiny_hexa_cfg(hard_fraction=0.25))
+    assert hexa.num_hard(8) == 2
+    seen = {}
+    real_encode = hexa._encode
+
+    def spy(images):
+        seen.setdefault('sizes', []).append(images.size(0))
+        return real_encode(images)
+
+    hexa._encode = spy
+    hexa.loss(normalized_batch(n=8), None)
+    # clean queries (8), attack forward (2), hard forward (2 adv + 2 mix).
+    assert seen['sizes'] == [8, 2, 4]
+
+
+def test_adversarial_queries_respect_eps_through_the_preprocessor():
+    hexa = build(tiny_hexa_cfg())
+    views = normalized_batch()
+    k = torch.nn.functional.normalize(
+        hexa.encoder_k(views[1])[0], dim=1).detach()
+    loss_fn = hexa.query_loss_fn(k, hexa.queue.clone())
+    adv = hexa.adversarial(views[0], loss_fn, hexa.data_preprocessor,
+                           model=hexa).inputs
+    delta01 = (adv - views[0]) * hexa.data_preprocessor.std / 255
+    assert delta01.abs().max() <= 4 / 255 + 1e-5
+    with torch.no_grad():
+        assert loss_fn(adv).mean() > loss_fn(views[0]).mean()
+
+
+@pytest.mark.parametrize('field,value,match', [
+    ('hard_fraction', 0., 'hard_fraction'),
+    ('hard_fraction', 1.5, 'hard_fraction'),
+    ('hard_bn', 'sync', 'hard_bn'),
+    ('w_adv', -1., 'w_adv'),
+])
+def test_bad_fields_are_named(field, value, match):
+    with pytest.raises(ValueError, match=match):
+        MODELS.build(tiny_hexa_cfg(**{field: value}))
+
+
+def test_head_must_take_soft_targets():
+    cfg = tiny_hexa_cfg(head=tiny_moco_cfg()['head'])
+    with pytest.raises(TypeError, match='SoftContrastiveHead'):
+        MODELS.build(cfg)

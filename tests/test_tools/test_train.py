@@ -1,0 +1,243 @@
+"""tools/train.py, dist_train.sh and the configs, end to end on CPU."""
+import importlib.util
+import json
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+from conftest import ROOT
+from mmselfsup.registry import MODELS
+
+CONFIGS = osp.join(ROOT, 'configs')
+
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(
+        f'hexa_tool_{name}', osp.join(ROOT, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+train_tool = load_tool('train')
+
+
+def tiny_digits_options(digits_root, **extra):
+    """--cfg-options that shrink a digits config to a few CPU iterations."""
+    opts = {
+        'train_dataloader.dataset.data_root': digits_root,
+        'train_dataloader.dataset.indices': 32,
+        'train_dataloader.batch_size': 8,
+        'train_dataloader.num_workers': 0,
+        'model.queue_len': 64,
+        'model.backbone.base_channels': 8,
+        'model.backbone.stem_channels': 8,
+        'model.neck.in_channels': 64,
+        'model.neck.hid_channels': 64,
+        'default_hooks.logger.interval': 1,
+    }
+    opts.update(extra)
+    return [f'{k}={v}' for k, v in opts.items()]
+
+
+@pytest.mark.parametrize('config', [
+    'mocov2_r50_200e.py', 'hexa_moco_r50_200e.py', 'hexa_moco_r50_800e.py'
+])
+def test_imagenet_configs_build_resnet50_and_take_one_step(config, tmp_path):
+    args = train_tool.parse_args([
+        osp.join(CONFIGS, config), '--work-dir',
+        str(tmp_path), '--cfg-options', 'model.queue_len=64'
+    ])
+    cfg = train_tool.build_cfg(args)
+    assert cfg.train_dataloader.batch_size == 32
+    assert cfg.model.momentum == 0.999
+    assert cfg.model.head.temperature == 0.2
+    assert cfg.optimizer.lr == 0.03
+    assert cfg.train_cfg.max_epochs == (800 if '800e' in config else 200)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).train()
+    assert model.backbone.depth == 50
+    assert sum(p.numel() for p in model.backbone.parameters()) > 23e6
+    optim = torch.optim.SGD(model.parameters(), lr=0.03, momentum=0.9)
+    data = dict(
+        inputs=[torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8)
+                for _ in range(2)],
+        data_samples=[None] * 4)
+    inputs, _ = model.data_preprocessor(data, True)
+    before = model.backbone.conv1.weight.detach().clone()
+    losses = model.loss(inputs, None)
+    loss = sum(v for k, v in losses.items() if 'loss' in k)
+    optim.zero_grad()
+    loss.backward()
+    optim.step()
+    assert torch.isfinite(loss)
+    assert not torch.equal(before, model.backbone.conv1.weight)
+
+
+def run_tool(args, cwd, timeout=600, env=None):
+    proc = subprocess.run(
+        args,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={
+            **os.environ,
+            'OMP_NUM_THREADS': '1',
+            **(env or {})
+        })
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return proc.stdout + proc.stderr
+
+
+def scalars(work_dir):
+    """The json log lines the Runner wrote."""
+    runs = sorted(os.listdir(work_dir))
+    lines = []
+    for run in runs:
+        path = osp.join(work_dir, run, 'vis_data', 'scalars.json')
+        if osp.isfile(path):
+            with open(path) as f:
+                lines += [json.loads(line) for line in f]
+    return lines
+
+
+def test_train_hexa_moco_on_digits_logs_terms_and_hardness(
+        tmp_path, digits_root):
+    work_dir = tmp_path / 'work'
+    out = run_tool([
+        sys.executable,
+        osp.join(ROOT, 'tools', 'train.py'),
+        osp.join(CONFIGS, 'hexa_moco_r18_digits.py'), '--work-dir',
+        str(work_dir), '--cfg-options', *tiny_digits_options(
+            digits_root, **{'train_cfg.max_epochs': 1})
+    ], cwd=tmp_path)
+    logs = [line for line in scalars(str(work_dir)) if 'loss' in line]
+    assert len(logs) == 4  # 32 images / 8 per batch
+    for key in ('loss', 'loss_clean', 'loss_adv', 'loss_mix', 'adv_flip',
+                'adv_gap', 'mix_gap', 'mix_lam'):
+        assert key in logs[0], key
+    assert logs[0]['loss'] == pytest.approx(
+        logs[0]['loss_clean'] + logs[0]['loss_adv'] + logs[0]['loss_mix'],
+        rel=1e-3)
+    assert osp.isfile(work_dir / 'epoch_1.pth')
+    assert 'Checkpoint:' in out and 'epoch_1.pth' in out
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize('config',
+                         ['mocov2_r18_digits.py', 'hexa_moco_r18_digits.py'])
+def test_dist_train_two_gloo_processes(config, tmp_path, digits_root):
+    work_dir = tmp_path / 'work'
+    out = run_tool([
+        'bash',
+        osp.join(ROOT, 'tools', 'dist_train.sh'),
+        osp.join(CONFIGS, config), '2', '--work-dir',
+        str(work_dir), '--cfg-options', *tiny_digits_options(
+            digits_root, **{'train_cfg.max_epochs': 1})
+    ],
+                   cwd=tmp_path,
+                   env={
+                       'PYTHON': sys.executable,
+                       'PORT': str(free_port())
+                   })
+    assert 'Distributed launcher: pytorch' in out
+    assert "dist_cfg: {'backend': 'gloo'}" in out
+    assert 'GPU number: 2' in out  # MMEngine's name for the world size
+    ckpt = torch.load(work_dir / 'epoch_1.pth', map_location='cpu',
+                      weights_only=False)
+    # 32 images, 8 per rank and step, 2 ranks: 2 steps of 16 gathered keys.
+    assert ckpt['meta']['iter'] == 2
+    assert int(ckpt['state_dict']['queue_ptr']) == 32
+
+
+class Interrupt(Exception):
+    pass
+
+
+class InterruptAfterFirstEpoch(Hook):
+    """Stands for a pre-emption: fails right after epoch 1's checkpoint."""
+    priority = 'LOWEST'
+
+    def after_train_epoch(self, runner):
+        if runner.epoch == 0:
+            raise Interrupt
+
+
+class RecordState(Hook):
+    """What a run looks like when epoch 2 (index 1) starts."""
+
+    def __init__(self):
+        self.state = None
+
+    def _record(self, runner):
+        model = runner.model
+        self.state = dict(
+            epoch=runner.epoch,
+            iter=runner.iter,
+            lr=runner.optim_wrapper.get_lr()['lr'][0],
+            queue=model.queue.clone(),
+            queue_ptr=int(model.queue_ptr),
+            conv1=model.backbone.conv1.weight.detach().clone())
+
+    def before_train_epoch(self, runner):
+        if runner.epoch == 1 and self.state is None:
+            self._record(runner)
+
+
+def digits_runner(config, work_dir, digits_root, resume=None, name='run'):
+    args = [osp.join(CONFIGS, config), '--work-dir', str(work_dir)]
+    if resume is not None:
+        args += ['--resume'] + ([] if resume == 'auto' else [resume])
+    args += ['--cfg-options', *tiny_digits_options(digits_root)]
+    cfg = train_tool.build_cfg(train_tool.parse_args(args))
+    cfg.train_cfg.max_epochs = 2
+    cfg.param_scheduler = [
+        dict(type='CosineAnnealingLR', T_max=2, by_epoch=True, begin=0, end=2)
+    ]
+    cfg.experiment_name = f'{name}_{osp.basename(str(work_dir))}'
+    return Runner.from_cfg(cfg)
+
+
+@pytest.mark.parametrize('config',
+                         ['mocov2_r18_digits.py', 'hexa_moco_r18_digits.py'])
+def test_resume_continues_epoch_iteration_lr_and_queue(
+        config, tmp_path, digits_root):
+    reference = digits_runner(config, tmp_path / 'ref', digits_root, name='ref')
+    ref_state = RecordState()
+    reference.register_hook(ref_state)
+    reference.train()
+
+    interrupted = digits_runner(
+        config, tmp_path / 'cut', digits_root, name='cut')
+    interrupted.register_hook(InterruptAfterFirstEpoch())
+    with pytest.raises(Interrupt):
+        interrupted.train()
+    assert osp.isfile(tmp_path / 'cut' / 'epoch_1.pth')
+
+    resumed = digits_runner(
+        config, tmp_path / 'cut', digits_root, resume='auto', name='resumed')
+    state = RecordState()
+    resumed.register_hook(state)
+    resumed.train()
+    got, want = state.state, ref_state.state
+    assert got['epoch'] == want['epoch'] == 1
+    assert got['iter'] == want['iter'] == 4
+    assert got['lr'] == pytest.approx(want['lr'])
+    assert got['queue_ptr'] == want['queue_ptr']
+    assert torch.equal(got['queue'], want['queue'])
+    assert torch.equal(got['conv1'], want['conv1'])
+    assert resumed.iter == 8 and resumed.epoch == 2

@@ -1,0 +1,69 @@
+"""Train (pre-train) a model from a config with MMEngine's Runner.
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+        [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
+
+Runs from the repository root without installing hexa_mm: the repository is put
+on ``sys.path`` first.
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
+
+from mmengine.config import Config  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from hexa_mm.utils import add_common_args, load_cfg  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from this checkpoint or, given alone, from the latest '
+        'checkpoint in the work directory')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='enable automatic mixed precision training')
+    add_common_args(parser)
+    return parser.parse_args(argv)
+
+
+def build_cfg(args) -> Config:
+    """The config after the command line's overrides."""
+    cfg = load_cfg(args.config, args.launcher, args.cfg_options, args.work_dir,
+                   args.local_rank)
+    if args.amp:
+        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+            raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper or '
+                             f'AmpOptimWrapper, the config has {wrapper!r}')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+    return cfg
+
+
+def main(argv=None):
+    runner = Runner.from_cfg(build_cfg(parse_args(argv)))
+    runner.train()
+    ckpt = osp.join(runner.work_dir, 'last_checkpoint')
+    if runner.rank == 0 and osp.isfile(ckpt):
+        with open(ckpt) as f:
+            runner.logger.info(f'Checkpoint: {f.read().strip()}')
+
+
+if __name__ == '__main__':
+    main()
