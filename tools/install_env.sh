@@ -41,34 +41,36 @@ WHEEL_DIR="$CACHE/wheels/mmcv-$MMCV_VERSION-torch-${TORCH_VERSION//+/_}-$PY_TAG"
 if ! "$PY" -c "import mmcv, mmcv.ops, sys; sys.exit(mmcv.__version__ != '$MMCV_VERSION')" 2>/dev/null; then
   if ! ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
     log "building $MMCV_SPEC with ops against torch $TORCH_VERSION (about 10 min on 2 cores, done once)"
-    BUILD="$(mktemp -d)"
-    trap 'rm -rf "$BUILD"' EXIT
-    # --no-build-isolation: its setup.py imports torch from this venv; the overlay on
-    # PYTHONPATH gives it pkg_resources (see requirements/build.txt).
-    "$PY" -m pip install --no-input --target "$BUILD/overlay" -r "$REQ/build.txt" >&2
-    export PYTHONPATH="$BUILD/overlay${PYTHONPATH:+:$PYTHONPATH}"
-    "$PY" -m pip download --no-deps --no-binary :all: --no-build-isolation \
-      -d "$BUILD" "$MMCV_SPEC" >&2
-    tar -xzf "$BUILD"/mmcv-"$MMCV_VERSION".tar.gz -C "$BUILD"
-    SRC="$BUILD/mmcv-$MMCV_VERSION"
-    # mmcv 2.0.1 hard-codes -std=c++14; torch 2.13 headers need C++17, torch >= 2.14 C++20.
-    CXX_STD="$("$PY" -c 'import torch; v = tuple(int(x) for x in torch.__version__.split("+")[0].split(".")[:2]); print("c++20" if v >= (2, 14) else "c++17")')"
-    grep -q -- '-std=c++14' "$SRC/setup.py" || { log "mmcv setup.py no longer has -std=c++14: check the build"; exit 1; }
-    sed -i "s/-std=c++14/-std=$CXX_STD/g" "$SRC/setup.py"
-    MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
-      "$PY" -m pip wheel --no-deps --no-build-isolation -w "$BUILD/dist" "$SRC" >&2
-    # Write then rename, so an interrupted build never leaves a half wheel in the cache.
-    mkdir -p "$WHEEL_DIR"
-    WHEEL="$(ls "$BUILD"/dist/mmcv-*.whl)"
-    cp "$WHEEL" "$WHEEL_DIR/.partial"
-    mv "$WHEEL_DIR/.partial" "$WHEEL_DIR/$(basename "$WHEEL")"
-    unset PYTHONPATH
+    # A subshell: the build's PYTHONPATH and working files stay inside it.
+    (
+      BUILD="$(mktemp -d)"
+      trap 'rm -rf "$BUILD"' EXIT
+      # --no-build-isolation: its setup.py imports torch from this venv; the
+      # overlay on PYTHONPATH gives it pkg_resources (see requirements/build.txt).
+      "$PY" -m pip install --no-input --target "$BUILD/overlay" -r "$REQ/build.txt" >&2
+      export PYTHONPATH="$BUILD/overlay${PYTHONPATH:+:$PYTHONPATH}"
+      "$PY" -m pip download --no-deps --no-binary :all: --no-build-isolation \
+        -d "$BUILD" "$MMCV_SPEC" >&2
+      tar -xzf "$BUILD"/mmcv-"$MMCV_VERSION".tar.gz -C "$BUILD"
+      SRC="$BUILD/mmcv-$MMCV_VERSION"
+      # mmcv 2.0.1 hard-codes -std=c++14; torch 2.13's headers need C++17, 2.14's C++20.
+      CXX_STD="$("$PY" -c 'import torch; v = tuple(int(x) for x in torch.__version__.split("+")[0].split(".")[:2]); print("c++20" if v >= (2, 14) else "c++17")')"
+      grep -q -- '-std=c++14' "$SRC/setup.py" || { log "mmcv setup.py no longer has -std=c++14: check the build"; exit 1; }
+      sed -i "s/-std=c++14/-std=$CXX_STD/g" "$SRC/setup.py"
+      MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
+        "$PY" -m pip wheel --no-deps --no-build-isolation -w "$BUILD/dist" "$SRC" >&2
+      # Write then rename: an interrupted build never leaves a half wheel in the cache.
+      mkdir -p "$WHEEL_DIR"
+      WHEEL="$(ls "$BUILD"/dist/mmcv-*.whl)"
+      cp "$WHEEL" "$WHEEL_DIR/.partial"
+      mv "$WHEEL_DIR/.partial" "$WHEEL_DIR/$(basename "$WHEEL")"
+    )
   else
     log "reusing cached $(ls "$WHEEL_DIR"/mmcv-*.whl)"
   fi
   "${PIP[@]}" --no-deps --force-reinstall "$WHEEL_DIR"/mmcv-*.whl
 fi
-# mmcv's own (pure-Python) dependencies.
+# mmcv's own (pure-Python) dependencies, which --no-deps skipped.
 "${PIP[@]}" addict packaging Pillow pyyaml yapf
 
 log "installing the OpenMMLab stack and hexa_mm"
