@@ -5,7 +5,7 @@ load it with ``custom_imports=dict(imports=['hexa_mm'], allow_failed_imports=Fal
 """
 # First: checks the stack's versions and applies the work-arounds for its bugs.
 from . import compat  # noqa: F401,I001
-from . import datasets, evaluation, models  # noqa: F401
+from . import datasets, engine, evaluation, models  # noqa: F401
 from .version import __version__
 
 __all__ = ['__version__']

@@ -68,14 +68,18 @@ def tiny_hexa_cfg(**overrides) -> dict:
     return cfg
 
 
-def normalized_batch(n=8, size=16, seed=0):
-    """Two views of n random images, normalised like the data preprocessor."""
-    g = torch.Generator().manual_seed(seed)
+def random_images(n, size, generator):
+    """n random valid images, normalised like the data preprocessor."""
     mean = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
     std = torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1)
-    views = [(torch.rand(n, 3, size, size, generator=g) * 255 - mean) / std
-             for _ in range(2)]
-    return views
+    return (torch.rand(n, 3, size, size, generator=generator) * 255 -
+            mean) / std
+
+
+def normalized_batch(n=8, size=16, seed=0):
+    """Two views of n random images."""
+    g = torch.Generator().manual_seed(seed)
+    return [random_images(n, size, g) for _ in range(2)]
 
 
 @pytest.fixture(scope='session')
@@ -83,3 +87,58 @@ def digits_root(tmp_path_factory):
     """One export of the embedded digits for the whole session."""
     from hexa_mm.datasets import export_digits
     return str(export_digits(tmp_path_factory.mktemp('data') / 'digits'))
+
+
+def tiny_dcluster_cfg(**overrides) -> dict:
+    """A DeepClusterV2 config on TINY_BACKBONE: 2 heads x 4 prototypes."""
+    cfg = dict(
+        type='DeepClusterV2',
+        num_samples=32,
+        num_bank_crops=2,
+        kmeans_iters=5,
+        data_preprocessor=dict(
+            mean=(123.675, 116.28, 103.53),
+            std=(58.395, 57.12, 57.375),
+            bgr_to_rgb=True),
+        backbone=copy.deepcopy(TINY_BACKBONE),
+        neck=dict(
+            type='SwAVNeck',
+            in_channels=64,
+            hid_channels=64,
+            out_channels=16,
+            with_avg_pool=True,
+            with_l2norm=True,
+            norm_cfg=dict(type='BN1d')),
+        head=dict(
+            type='MultiPrototypeHead',
+            num_heads=2,
+            num_prototypes=4,
+            feat_dim=16,
+            temperature=0.1))
+    cfg.update(overrides)
+    return cfg
+
+
+def tiny_hexa_dcluster_cfg(**overrides) -> dict:
+    cfg = tiny_dcluster_cfg(
+        type='HEXADeepClusterV2',
+        adversarial=dict(type='AdversarialGenerator', eps=4 / 255),
+        cutmix=dict(type='CutMixGenerator', alpha=1.0, seed=0))
+    cfg.update(overrides)
+    return cfg
+
+
+def multicrop_batch(index, seed=0):
+    """2 crops of 16 px and 2 of 8 px for the samples ``index``, normalised,
+    with data samples that carry ``sample_idx``."""
+    from mmengine.structures import InstanceData
+    from mmselfsup.structures import SelfSupDataSample
+    g = torch.Generator().manual_seed(seed)
+    n = len(index)
+    crops = [random_images(n, s, g) for s in (16, 16, 8, 8)]
+    samples = []
+    for i in index:
+        sample = SelfSupDataSample()
+        sample.sample_idx = InstanceData(value=torch.tensor([int(i)]))
+        samples.append(sample)
+    return crops, samples

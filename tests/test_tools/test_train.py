@@ -30,20 +30,24 @@ def load_tool(name):
 train_tool = load_tool('train')
 
 
-def tiny_digits_options(digits_root, **extra):
+def tiny_digits_options(digits_root, config='mocov2', **extra):
     """--cfg-options that shrink a digits config to a few CPU iterations."""
     opts = {
         'train_dataloader.dataset.data_root': digits_root,
         'train_dataloader.dataset.indices': 32,
         'train_dataloader.batch_size': 8,
         'train_dataloader.num_workers': 0,
-        'model.queue_len': 64,
         'model.backbone.base_channels': 8,
         'model.backbone.stem_channels': 8,
         'model.neck.in_channels': 64,
         'model.neck.hid_channels': 64,
         'default_hooks.logger.interval': 1,
     }
+    if 'moco' in config:
+        opts['model.queue_len'] = 64
+    else:  # DeepCluster-v2 family
+        opts['model.num_samples'] = 32
+        opts['model.head.num_prototypes'] = 4
     opts.update(extra)
     return [f'{k}={v}' for k, v in opts.items()]
 
@@ -51,7 +55,8 @@ def tiny_digits_options(digits_root, **extra):
 @pytest.mark.parametrize('config', [
     'mocov2_r50_200e.py', 'hexa_moco_r50_200e.py', 'hexa_moco_r50_800e.py'
 ])
-def test_imagenet_configs_build_resnet50_and_take_one_step(config, tmp_path):
+def test_moco_imagenet_configs_build_resnet50_and_take_one_step(
+        config, tmp_path):
     args = train_tool.parse_args([
         osp.join(CONFIGS, config), '--work-dir',
         str(tmp_path), '--cfg-options', 'model.queue_len=64'
@@ -62,24 +67,85 @@ def test_imagenet_configs_build_resnet50_and_take_one_step(config, tmp_path):
     assert cfg.model.head.temperature == 0.2
     assert cfg.optimizer.lr == 0.03
     assert cfg.train_cfg.max_epochs == (800 if '800e' in config else 200)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model).train()
-    assert model.backbone.depth == 50
-    assert sum(p.numel() for p in model.backbone.parameters()) > 23e6
-    optim = torch.optim.SGD(model.parameters(), lr=0.03, momentum=0.9)
     data = dict(
         inputs=[torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8)
                 for _ in range(2)],
         data_samples=[None] * 4)
-    inputs, _ = model.data_preprocessor(data, True)
+    one_resnet50_step(cfg, data)
+
+
+@pytest.mark.parametrize('config,crops', [
+    ('deepclusterv2_r50_200e.py', [224] * 2),
+    ('deepclusterv2_r50_800e.py', [224] * 2 + [96] * 6),
+    ('hexa_dcluster_r50_200e.py', [224] * 2),
+    ('hexa_dcluster_r50_800e.py', [224] * 2 + [96] * 6),
+])
+def test_deepcluster_imagenet_configs_build_resnet50_and_take_one_step(
+        config, crops, tmp_path):
+    # SyncBN needs a process group; a 4-row bank keeps the test small.
+    args = train_tool.parse_args([
+        osp.join(CONFIGS, config), '--work-dir',
+        str(tmp_path), '--cfg-options', 'model.num_samples=4096',
+        'model.backbone.norm_cfg.type=BN', 'model.neck.norm_cfg.type=BN1d'
+    ])
+    cfg = train_tool.build_cfg(args)
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    views = pipeline[1]
+    assert [t[0]['size'] for t in views['transforms']] == sorted(
+        set(crops), reverse=True)
+    assert pipeline[-1]['algorithm_keys'] == ['sample_idx']
+    assert cfg.model.head.num_heads == 3
+    assert cfg.model.head.num_prototypes == 3000
+    assert cfg.model.head.temperature == 0.1
+    assert cfg.model.neck.out_channels == 128
+    assert cfg.optimizer.type == 'LARS'
+    assert cfg.train_cfg.max_epochs == (800 if '800e' in config else 200)
+    assert dict(type='DeepClusterV2Hook') in [
+        {k: v for k, v in h.items() if k != '_scope_'}
+        for h in cfg.custom_hooks]
+    from mmengine.structures import InstanceData
+    from mmselfsup.structures import SelfSupDataSample
+    samples = []
+    for i in (5, 9):
+        sample = SelfSupDataSample()
+        sample.sample_idx = InstanceData(value=torch.tensor([i]))
+        samples.append(sample)
+    # Real crop counts, small sizes: 2 high-resolution, the rest smaller.
+    sizes = [32 if s == 224 else 16 for s in crops]
+    data = dict(
+        inputs=[torch.randint(0, 256, (2, 3, s, s), dtype=torch.uint8)
+                for s in sizes],
+        data_samples=samples)
+    def fill_and_cluster(model):
+        model.memory_bank.copy_(
+            torch.nn.functional.normalize(
+                torch.randn_like(model.memory_bank), dim=2))
+        model.bank_filled.fill_(True)
+        model.cluster(0)
+
+    model = one_resnet50_step(cfg, data, before_step=fill_and_cluster)
+    assert model.bank_refreshes[[5, 9]].tolist() == [1, 1]
+
+
+def one_resnet50_step(cfg, data, before_step=None):
+    """Build the config's model, take one SGD step, check it trained."""
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).train()
+    assert model.backbone.depth == 50
+    assert sum(p.numel() for p in model.backbone.parameters()) > 23e6
+    if before_step is not None:
+        before_step(model)
+    optim = torch.optim.SGD(model.parameters(), lr=0.03, momentum=0.9)
+    inputs, data_samples = model.data_preprocessor(data, True)
     before = model.backbone.conv1.weight.detach().clone()
-    losses = model.loss(inputs, None)
+    losses = model.loss(inputs, data_samples)
     loss = sum(v for k, v in losses.items() if 'loss' in k)
     optim.zero_grad()
     loss.backward()
     optim.step()
     assert torch.isfinite(loss)
     assert not torch.equal(before, model.backbone.conv1.weight)
+    return model
 
 
 def run_tool(args, cwd, timeout=600, env=None):
@@ -138,8 +204,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.mark.parametrize('config',
-                         ['mocov2_r18_digits.py', 'hexa_moco_r18_digits.py'])
+@pytest.mark.parametrize('config', [
+    'mocov2_r18_digits.py', 'hexa_moco_r18_digits.py',
+    'hexa_dcluster_r18_digits.py'
+])
 def test_dist_train_two_gloo_processes(config, tmp_path, digits_root):
     work_dir = tmp_path / 'work'
     out = run_tool([
@@ -147,7 +215,7 @@ def test_dist_train_two_gloo_processes(config, tmp_path, digits_root):
         osp.join(ROOT, 'tools', 'dist_train.sh'),
         osp.join(CONFIGS, config), '2', '--work-dir',
         str(work_dir), '--cfg-options', *tiny_digits_options(
-            digits_root, **{'train_cfg.max_epochs': 1})
+            digits_root, config, **{'train_cfg.max_epochs': 1})
     ],
                    cwd=tmp_path,
                    env={
@@ -159,9 +227,14 @@ def test_dist_train_two_gloo_processes(config, tmp_path, digits_root):
     assert 'GPU number: 2' in out  # MMEngine's name for the world size
     ckpt = torch.load(work_dir / 'epoch_1.pth', map_location='cpu',
                       weights_only=False)
-    # 32 images, 8 per rank and step, 2 ranks: 2 steps of 16 gathered keys.
+    # 32 images, 8 per rank and step, 2 ranks: 2 steps of 16 gathered rows.
     assert ckpt['meta']['iter'] == 2
-    assert int(ckpt['state_dict']['queue_ptr']) == 32
+    state = ckpt['state_dict']
+    if 'queue_ptr' in state:
+        assert int(state['queue_ptr']) == 32
+    else:  # every rank refreshed every row of the shared bank
+        assert state['bank_refreshes'].tolist() == [1] * 32
+        assert (state['assignments'] >= 0).all()
 
 
 class Interrupt(Exception):

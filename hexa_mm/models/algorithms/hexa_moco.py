@@ -1,4 +1,3 @@
-from contextlib import nullcontext
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
@@ -11,11 +10,11 @@ from mmselfsup.utils import batch_shuffle_ddp, batch_unshuffle_ddp
 from ..hard_examples import HardExamples, PseudoLabelLoss
 from ..heads import SoftContrastiveHead
 from ..losses import mixed_key_targets
-from ..utils import running_stats_frozen
+from .hard_example_mixin import HardExampleMixin
 
 
 @MODELS.register_module()
-class HEXAMoCo(MoCo):
+class HEXAMoCo(HardExampleMixin, MoCo):
     """HEXA-MoCo: MoCo-v2 with adversarial and cut-mixed hard queries.
 
     Implementation of HEXA on MoCo-v2 from `Self-supervised Pre-training with Hard
@@ -58,26 +57,14 @@ class HEXAMoCo(MoCo):
             the first ``round(hard_fraction * N)`` queries (the sampler shuffles,
             so this is a random subset). 1 (the paper) makes the whole batch hard;
             less trades strength for cost. Defaults to 1.
-        hard_bn (str): How BN treats the hard queries' training forward (a
-            project choice; the paper is silent):
-
-            * ``'separate'`` (default): the hard queries form their own BN batch
-              and BN running statistics do not absorb them, so the running
-              statistics that a frozen-BN linear probe uses come from clean
-              views only (as in AdvProp, adversarial views have other BN
-              statistics; Xie et al., CVPR 2020).
-            * ``'separate_tracked'``: own BN batch; running statistics absorb them.
-            * ``'shared'``: one forward of clean and hard queries together, so
-              they share batch statistics and running statistics absorb them.
-
-            How BN behaves during the attack itself is the generator's
-            ``bn_mode``.
+        hard_bn (str): How BN treats the hard queries' training forward:
+            ``'separate'`` (default), ``'separate_tracked'`` or ``'shared'``;
+            see :class:`HardExampleMixin`. How BN behaves during the attack
+            itself is the generator's ``bn_mode``.
         pretrained (str, optional): Checkpoint to load. Defaults to None.
         data_preprocessor (dict, optional): Data preprocessor config.
         init_cfg (dict or list[dict], optional): Initialisation config.
     """
-
-    HARD_BN_MODES = ('separate', 'separate_tracked', 'shared')
 
     def __init__(self,
                  backbone: dict,
@@ -110,26 +97,12 @@ class HEXAMoCo(MoCo):
             raise TypeError(
                 f'HEXAMoCo: model.head must be a SoftContrastiveHead (it takes the '
                 f'mixed targets), got {type(self.head).__name__}')
-        for name, weight in (('w_clean', w_clean), ('w_adv', w_adv),
-                             ('w_mix', w_mix)):
-            if weight < 0:
-                raise ValueError(f'HEXAMoCo: {name}={weight!r} must be >= 0')
+        self.init_hard_examples(adversarial, cutmix, w_clean, w_adv, w_mix,
+                                hard_bn)
         if not 0 < hard_fraction <= 1:
             raise ValueError(
                 f'HEXAMoCo: hard_fraction={hard_fraction!r} must lie in (0, 1]')
-        if hard_bn not in self.HARD_BN_MODES:
-            raise ValueError(f'HEXAMoCo: hard_bn={hard_bn!r}, allowed: '
-                             f'{self.HARD_BN_MODES}')
-        self.adversarial = (
-            MODELS.build(adversarial)
-            if adversarial is not None and w_adv > 0 else None)
-        self.cutmix = (
-            MODELS.build(cutmix) if cutmix is not None and w_mix > 0 else None)
-        self.w_clean = w_clean
-        self.w_adv = w_adv
-        self.w_mix = w_mix
         self.hard_fraction = hard_fraction
-        self.hard_bn = hard_bn
 
     def _encode(self, images: torch.Tensor) -> torch.Tensor:
         """Normalised query embeddings (N, C)."""
@@ -171,11 +144,6 @@ class HEXAMoCo(MoCo):
         """How many queries of a batch are made hard."""
         return max(1, int(round(self.hard_fraction * batch_size)))
 
-    def _hard_forward_context(self):
-        if self.hard_bn == 'separate':
-            return running_stats_frozen(self)
-        return nullcontext()
-
     def loss(self, inputs: List[torch.Tensor],
              data_samples: List[SelfSupDataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
@@ -194,8 +162,7 @@ class HEXAMoCo(MoCo):
             ``mix_lam``.
         """
         im_q, im_k = inputs[0], inputs[1]
-        hard_on = self.adversarial is not None or self.cutmix is not None
-        shared_bn = hard_on and self.hard_bn == 'shared'
+        shared_bn = self.with_hard_examples and self.hard_bn == 'shared'
 
         if not shared_bn:
             # MoCo-v2's order: the query forward comes before the key encoder's
@@ -225,7 +192,7 @@ class HEXAMoCo(MoCo):
             q, *hard_q_feats = feats.split(
                 [im_q.size(0)] + [n_hard] * len(hard))
         elif hard:
-            with self._hard_forward_context():
+            with self.hard_forward_context():
                 feats = self._encode(torch.cat([h.inputs for _, h in hard]))
             hard_q_feats = list(feats.split(n_hard))
 

@@ -1,3 +1,4 @@
+from .prototype_head import MultiPrototypeHead
 from .soft_contrastive_head import SoftContrastiveHead
 
-__all__ = ['SoftContrastiveHead']
+__all__ = ['MultiPrototypeHead', 'SoftContrastiveHead']

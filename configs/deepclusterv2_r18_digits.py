@@ -1,0 +1,71 @@
+# DeepCluster-v2 on the embedded digits: ResNet-18 with a CIFAR stem, multi-crop
+# 2x32 + 2x16, 3 heads x 50 prototypes, one process x 64 images, CPU. The 8x8
+# scans hold little to crop: high-resolution crops keep >= 60% of the image.
+_base_ = './deepclusterv2_r50_200e.py'
+
+model = dict(
+    num_samples=1297,  # digits train split
+    backbone=dict(
+        _delete_=True,
+        type='mmcls.ResNet_CIFAR',
+        depth=18,
+        out_indices=[3],
+        norm_cfg=dict(type='BN')),
+    neck=dict(in_channels=512, hid_channels=512, norm_cfg=dict(type='BN1d')),
+    head=dict(num_heads=3, num_prototypes=50))
+
+color = dict(
+    type='RandomApply',
+    transforms=[
+        dict(
+            type='ColorJitter',
+            brightness=0.4,
+            contrast=0.4,
+            saturation=0.4,
+            hue=0.1)
+    ],
+    prob=0.8)
+high_res = [
+    dict(type='RandomResizedCrop', size=32, scale=(0.6, 1.), backend='pillow'),
+    color,
+]
+low_res = [
+    dict(type='RandomResizedCrop', size=16, scale=(0.1, 0.3), backend='pillow'),
+    color,
+]
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='MultiView', num_views=[2, 2], transforms=[high_res, low_res]),
+    dict(
+        type='PackSelfSupInputs',
+        algorithm_keys=['sample_idx'],
+        meta_keys=['img_path'])
+]
+train_dataloader = dict(
+    batch_size=64,
+    num_workers=2,
+    persistent_workers=False,
+    dataset=dict(
+        _delete_=True,
+        type='DigitsDataset',
+        data_root='data/digits',
+        split='train',
+        pipeline=train_pipeline))
+
+max_epochs = 20
+# SGD instead of LARS: a batch of 64 needs no layer-wise adaptation.
+sgd = dict(type='SGD', lr=0.3, momentum=0.9, weight_decay=5e-4)
+optimizer = dict(_delete_=True, **sgd)
+optim_wrapper = dict(_delete_=True, type='OptimWrapper', optimizer=sgd)
+param_scheduler = [
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs)
+]
+train_cfg = dict(max_epochs=max_epochs)
+default_hooks = dict(
+    logger=dict(interval=5), checkpoint=dict(interval=1, max_keep_ckpts=2))
+randomness = dict(seed=0)

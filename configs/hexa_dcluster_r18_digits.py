@@ -1,0 +1,13 @@
+# HEXA-DCluster on the embedded digits: the digits DeepCluster-v2 recipe plus
+# HEXA's hard crops, with the same fields as configs/hexa_dcluster_r50_200e.py.
+_base_ = './deepclusterv2_r18_digits.py'
+
+model = dict(
+    type='HEXADeepClusterV2',
+    adversarial=dict(type='AdversarialGenerator', eps=2 / 255, steps=1),
+    cutmix=dict(type='CutMixGenerator', alpha=1.0),
+    w_clean=1.0,
+    w_adv=1.0,
+    w_mix=1.0,
+    hard_crops=(0, 1),
+    hard_bn='separate')

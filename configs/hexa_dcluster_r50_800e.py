@@ -1,0 +1,16 @@
+# HEXA-DCluster, ResNet-50, ImageNet, 2x224 + 6x96, 800 epochs: DeepCluster-v2 plus
+# adversarial and cut-mixed versions of the two 224 crops (Li et al.,
+# arXiv 2012.13493). eps, steps, alpha, the weights and hard_crops are hexa_mm's
+# defaults (see README, "HEXA-DCluster").
+_base_ = './deepclusterv2_r50_800e.py'
+
+model = dict(
+    type='HEXADeepClusterV2',
+    adversarial=dict(
+        type='AdversarialGenerator', eps=2 / 255, steps=1, bn_mode='batch'),
+    cutmix=dict(type='CutMixGenerator', alpha=1.0),
+    w_clean=1.0,
+    w_adv=1.0,
+    w_mix=1.0,
+    hard_crops=(0, 1),
+    hard_bn='separate')

@@ -1,0 +1,143 @@
+"""DeepClusterV2Hook with MMEngine's Runner on the embedded digits (CPU)."""
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+from sklearn.metrics import normalized_mutual_info_score
+
+from conftest import ROOT
+
+CONFIG = osp.join(ROOT, 'configs', 'deepclusterv2_r18_digits.py')
+
+
+def tiny_dcluster_options(digits_root, num_samples):
+    return {
+        'train_dataloader.dataset.data_root': digits_root,
+        'train_dataloader.num_workers': 0,
+        'model.num_samples': num_samples,
+        'model.backbone.base_channels': 8,
+        'model.backbone.stem_channels': 8,
+        'model.neck.in_channels': 64,
+        'model.neck.hid_channels': 64,
+        'model.kmeans_iters': 10,
+        'default_hooks.logger.interval': 5,
+    }
+
+
+def runner_for(work_dir, digits_root, max_epochs, name, indices=None,
+               resume=False, config=CONFIG, **extra):
+    from hexa_mm.utils import load_cfg
+    num_samples = indices or 1297
+    options = tiny_dcluster_options(digits_root, num_samples)
+    if indices:
+        options['train_dataloader.dataset.indices'] = indices
+    options.update(extra)
+    cfg = load_cfg(config, cfg_options=options, work_dir=str(work_dir))
+    cfg.train_cfg.max_epochs = max_epochs
+    cfg.param_scheduler = [
+        dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True,
+             begin=0, end=max_epochs)
+    ]
+    cfg.experiment_name = name
+    cfg.resume = resume
+    return Runner.from_cfg(cfg)
+
+
+class RecordClusters(Hook):
+    """After DeepClusterV2Hook (same priority, registered later) has run."""
+
+    def __init__(self):
+        self.states = {}
+
+    def before_train_epoch(self, runner):
+        model = runner.model
+        self.states[runner.epoch] = dict(
+            assignments=model.assignments.clone(),
+            prototypes=model.head.prototypes.clone(),
+            bank=model.memory_bank.clone(),
+            refreshed=(model.bank_refreshes > 0).float().mean().item())
+
+    def after_train(self, runner):
+        model = runner.model
+        model.cluster(runner.epoch)
+        self.before_train_epoch(runner)
+
+
+def test_digits_clusters_improve_and_stay_balanced(tmp_path, digits_root):
+    runner = runner_for(tmp_path, digits_root, 3, 'dc_digits')
+    record = RecordClusters()
+    runner.register_hook(record)
+    runner.train()
+    labels = np.asarray(runner.train_dataloader.dataset.get_gt_labels())
+    first, last = record.states[0], record.states[3]
+    assert last['refreshed'] > 0.95
+    nmi = []
+    for state in (first, last):
+        counts = torch.stack([
+            torch.bincount(a, minlength=50) for a in state['assignments']
+        ])
+        assert counts.max() < 1297 / 2  # no cluster holds half the data
+        nmi.append(np.mean([
+            normalized_mutual_info_score(labels, a.numpy())
+            for a in state['assignments']
+        ]))
+    assert nmi[1] > nmi[0], nmi
+
+
+class Interrupt(Exception):
+    pass
+
+
+class InterruptAfterFirstEpoch(Hook):
+    priority = 'LOWEST'
+
+    def after_train_epoch(self, runner):
+        if runner.epoch == 0:
+            raise Interrupt
+
+
+@pytest.mark.parametrize('config', [
+    'deepclusterv2_r18_digits.py', 'hexa_dcluster_r18_digits.py'
+])
+def test_resume_restores_bank_assignments_and_centroids(
+        config, tmp_path, digits_root):
+    config = osp.join(ROOT, 'configs', config)
+    small = dict(indices=48, config=config, **{
+        'train_dataloader.batch_size': 16,
+        'model.head.num_prototypes': 6
+    })
+    reference = runner_for(tmp_path / 'ref', digits_root, 2, 'dc_ref', **small)
+    ref = RecordClusters()
+    reference.register_hook(ref)
+    reference.train()
+
+    cut = runner_for(tmp_path / 'cut', digits_root, 2, 'dc_cut', **small)
+    cut.register_hook(InterruptAfterFirstEpoch())
+    with pytest.raises(Interrupt):
+        cut.train()
+    ckpt = torch.load(tmp_path / 'cut' / 'epoch_1.pth', map_location='cpu',
+                      weights_only=False)['state_dict']
+
+    resumed = runner_for(
+        tmp_path / 'cut', digits_root, 2, 'dc_resumed', resume=True, **small)
+    got = RecordClusters()
+    resumed.register_hook(got)
+    resumed.train()
+    # The checkpoint carries the bank, the assignments and the prototypes ...
+    assert torch.equal(ckpt['memory_bank'], ref.states[1]['bank'])
+    assert bool(ckpt['bank_filled'])
+    # ... so the resumed run clusters at epoch 2 exactly as the uninterrupted one.
+    for key in ('bank', 'assignments', 'prototypes'):
+        assert torch.equal(got.states[1][key], ref.states[1][key]), key
+
+
+def test_num_samples_must_match_the_data_set(tmp_path, digits_root):
+    runner = runner_for(tmp_path, digits_root, 1, 'dc_bad', indices=32,
+                        **{'model.num_samples': 40,
+                           'model.head.num_prototypes': 4})
+    with pytest.raises(ValueError,
+                       match='model.num_samples=40 .* has 32 samples'):
+        runner.train()
