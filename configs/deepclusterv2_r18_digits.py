@@ -34,7 +34,7 @@ low_res = [
     color,
 ]
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile', on_error='raise'),
     dict(type='MultiView', num_views=[2, 2], transforms=[high_res, low_res]),
     dict(
         type='PackSelfSupInputs',

@@ -25,7 +25,7 @@ view_pipeline = [
     dict(type='RandomFlip', prob=0.5),
 ]
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile', on_error='raise'),
     dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
     dict(
         type='PackSelfSupInputs',

@@ -44,7 +44,7 @@ model = dict(
 # SwAV's multi-crop augmentations (DeepCluster-v2 shares them); the sample index
 # tells the memory bank which rows a batch refreshes.
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile', on_error='raise'),
     dict(
         type='MultiView',
         num_views=[2, 6],
@@ -56,7 +56,12 @@ train_pipeline = [
 ]
 train_dataloader = dict(batch_size=64, dataset=dict(pipeline=train_pipeline))
 
-custom_hooks = [dict(type='DeepClusterV2Hook')]
+custom_hooks = [
+    dict(type='DeepClusterV2Hook'),
+    # Exact resume and a stop at the first NaN loss.
+    dict(type='RandomStateHook'),
+    dict(type='NonFiniteLossHook')
+]
 
 max_epochs = 800
 optimizer = dict(type='LARS', lr=0.6, weight_decay=1e-6, momentum=0.9)

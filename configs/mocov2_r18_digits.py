@@ -33,7 +33,7 @@ view_pipeline = [
         channel_weights=(0.114, 0.587, 0.2989)),
 ]
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile', on_error='raise'),
     dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
     dict(type='PackSelfSupInputs', meta_keys=['img_path'])
 ]

@@ -5,3 +5,14 @@
 _base_ = 'mmselfsup::selfsup/mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py'
 
 custom_imports = dict(imports=['hexa_mm'], allow_failed_imports=False)
+
+# MMSelfSup's MoCo-v2 pipeline, with an image loader that names a bad file.
+train_pipeline = [
+    dict(type='CheckedLoadImageFromFile', on_error='raise'),
+    dict(type='MultiView', num_views=2, transforms=[{{_base_.view_pipeline}}]),
+    dict(type='PackSelfSupInputs', meta_keys=['img_path'])
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+
+# Exact resume (random states in checkpoints) and a stop at the first NaN loss.
+custom_hooks = [dict(type='RandomStateHook'), dict(type='NonFiniteLossHook')]

@@ -188,6 +188,27 @@ def _init_dist_pytorch_without_cuda() -> None:
     dist_utils._init_dist_pytorch = patched
 
 
+def _write_checkpoints_atomically() -> None:
+    """Bug: mmengine (<= 0.11.0rc3) writes checkpoints in place.
+
+    ``save_checkpoint`` hands the serialised bytes to ``LocalBackend.put``, which
+    opens the destination with ``'wb'`` and writes: a job killed (pre-empted,
+    out of disk) while saving leaves a truncated ``epoch_N.pth``, and a
+    truncated ``last_checkpoint`` that resume would follow. Write through a
+    temporary file and a rename instead.
+    """
+    from mmengine.fileio.backends import LocalBackend
+
+    from .utils.atomic_io import atomic_write_bytes
+    put = LocalBackend.put
+
+    def atomic_put(self, obj: bytes, filepath) -> None:
+        atomic_write_bytes(obj, filepath)
+
+    atomic_put.__wrapped__ = put
+    LocalBackend.put = atomic_put
+
+
 _applied = False
 
 
@@ -201,6 +222,7 @@ def apply_workarounds() -> None:
     _drop_missing_registry_locations()
     _drop_scope_from_collate_fn()
     _init_dist_pytorch_without_cuda()
+    _write_checkpoints_atomically()
     _applied = True
 
 

@@ -7,8 +7,10 @@ import pytest
 import torch
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..'))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
+HELPERS = osp.join(ROOT, 'tests', 'helpers')
+for path in (ROOT, HELPERS):
+    if path not in sys.path:
+        sys.path.insert(0, path)
 
 import hexa_mm  # noqa: E402,F401  registers hexa_mm's modules
 from mmengine.registry import init_default_scope  # noqa: E402

@@ -18,6 +18,7 @@ import time
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 
 import torch  # noqa: E402
+from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from hexa_mm.datasets import DigitsDataset, export_digits  # noqa: E402
@@ -42,7 +43,7 @@ EVAL_PIPELINE = [
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--epochs', type=int, default=5,
+    parser.add_argument('--epochs', type=int, default=3,
                         help='pre-training epochs per method')
     parser.add_argument('--methods', nargs='+', default=list(METHODS),
                         choices=list(METHODS))
@@ -64,6 +65,7 @@ def knn_score(model, data_root, k):
 
 def main(argv=None):
     args = parse_args(argv)
+    init_default_scope('mmselfsup')  # as the configs do, for the eval pipeline
     export_digits(args.data_root)
     rows = []
     for method in args.methods:

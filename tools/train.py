@@ -7,6 +7,7 @@ Runs from the repository root without installing hexa_mm: the repository is put
 on ``sys.path`` first.
 """
 import argparse
+import os
 import os.path as osp
 import sys
 
@@ -15,7 +16,7 @@ sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from hexa_mm.utils import add_common_args, load_cfg  # noqa: E402
+from hexa_mm.utils import add_common_args, load_cfg, validate_config  # noqa
 
 
 def parse_args(argv=None):
@@ -28,6 +29,11 @@ def parse_args(argv=None):
         const='auto',
         help='resume from this checkpoint or, given alone, from the latest '
         'checkpoint in the work directory')
+    parser.add_argument(
+        '--fresh-if-no-checkpoint',
+        action='store_true',
+        help='with --resume: start from scratch when the work directory holds '
+        'no checkpoint (default: stop with an error)')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -48,12 +54,39 @@ def build_cfg(args) -> Config:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
+        ckpt = latest_checkpoint(cfg.work_dir)
+        if ckpt is None and not args.fresh_if_no_checkpoint:
+            raise SystemExit(
+                f'--resume: no checkpoint in {cfg.work_dir} to resume from; '
+                'run without --resume, or add --fresh-if-no-checkpoint')
+        cfg.resume = ckpt is not None
+        cfg.load_from = ckpt
     elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            raise SystemExit(f'--resume: checkpoint {args.resume} not found')
         cfg.resume = True
         cfg.load_from = args.resume
+    validate_config(cfg)
     return cfg
+
+
+def latest_checkpoint(work_dir: str):
+    """The checkpoint that ``last_checkpoint`` names or, when that file is
+    missing, empty or stale, the newest ``*.pth`` of ``work_dir`` (checkpoints
+    are written atomically, so every one is complete)."""
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(pointer):
+        with open(pointer) as f:
+            named = f.read().strip()
+        if named and osp.isfile(named):
+            return named
+    if not osp.isdir(work_dir):
+        return None
+    ckpts = [
+        osp.join(work_dir, name) for name in os.listdir(work_dir)
+        if name.endswith('.pth') and not name.startswith('.')
+    ]
+    return max(ckpts, key=osp.getmtime) if ckpts else None
 
 
 def main(argv=None):

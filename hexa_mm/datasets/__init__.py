@@ -1,3 +1,7 @@
 from .digits import DIGITS_CLASSES, DigitsDataset, export_digits, split_digits
+from .transforms import BadImageError, CheckedLoadImageFromFile
 
-__all__ = ['DIGITS_CLASSES', 'DigitsDataset', 'export_digits', 'split_digits']
+__all__ = [
+    'BadImageError', 'CheckedLoadImageFromFile', 'DIGITS_CLASSES',
+    'DigitsDataset', 'export_digits', 'split_digits'
+]

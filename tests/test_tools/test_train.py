@@ -1,55 +1,17 @@
 """tools/train.py, dist_train.sh and the configs, end to end on CPU."""
-import importlib.util
 import json
 import os
 import os.path as osp
 import socket
-import subprocess
 import sys
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.hooks import Hook
-from mmengine.runner import Runner
 
-from conftest import ROOT
 from mmselfsup.registry import MODELS
-
-CONFIGS = osp.join(ROOT, 'configs')
-
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'hexa_tool_{name}', osp.join(ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-train_tool = load_tool('train')
-
-
-def tiny_digits_options(digits_root, config='mocov2', **extra):
-    """--cfg-options that shrink a digits config to a few CPU iterations."""
-    opts = {
-        'train_dataloader.dataset.data_root': digits_root,
-        'train_dataloader.dataset.indices': 32,
-        'train_dataloader.batch_size': 8,
-        'train_dataloader.num_workers': 0,
-        'model.backbone.base_channels': 8,
-        'model.backbone.stem_channels': 8,
-        'model.neck.in_channels': 64,
-        'model.neck.hid_channels': 64,
-        'default_hooks.logger.interval': 1,
-    }
-    if 'moco' in config:
-        opts['model.queue_len'] = 64
-    else:  # DeepCluster-v2 family
-        opts['model.num_samples'] = 32
-        opts['model.head.num_prototypes'] = 4
-    opts.update(extra)
-    return [f'{k}={v}' for k, v in opts.items()]
+from tool_runs import (CONFIGS, ROOT, digits_runner, run_tool,
+                       tiny_digits_options, train_tool)
 
 
 @pytest.mark.parametrize('config', [
@@ -148,22 +110,6 @@ def one_resnet50_step(cfg, data, before_step=None):
     return model
 
 
-def run_tool(args, cwd, timeout=600, env=None):
-    proc = subprocess.run(
-        args,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={
-            **os.environ,
-            'OMP_NUM_THREADS': '1',
-            **(env or {})
-        })
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    return proc.stdout + proc.stderr
-
-
 def scalars(work_dir):
     """The json log lines the Runner wrote."""
     runs = sorted(os.listdir(work_dir))
@@ -229,6 +175,7 @@ def test_dist_train_two_gloo_processes(config, tmp_path, digits_root):
                       weights_only=False)
     # 32 images, 8 per rank and step, 2 ranks: 2 steps of 16 gathered rows.
     assert ckpt['meta']['iter'] == 2
+    assert len(ckpt['hexa_random_states']) == 2  # one per rank
     state = ckpt['state_dict']
     if 'queue_ptr' in state:
         assert int(state['queue_ptr']) == 32
@@ -269,20 +216,6 @@ class RecordState(Hook):
     def before_train_epoch(self, runner):
         if runner.epoch == 1 and self.state is None:
             self._record(runner)
-
-
-def digits_runner(config, work_dir, digits_root, resume=None, name='run'):
-    args = [osp.join(CONFIGS, config), '--work-dir', str(work_dir)]
-    if resume is not None:
-        args += ['--resume'] + ([] if resume == 'auto' else [resume])
-    args += ['--cfg-options', *tiny_digits_options(digits_root)]
-    cfg = train_tool.build_cfg(train_tool.parse_args(args))
-    cfg.train_cfg.max_epochs = 2
-    cfg.param_scheduler = [
-        dict(type='CosineAnnealingLR', T_max=2, by_epoch=True, begin=0, end=2)
-    ]
-    cfg.experiment_name = f'{name}_{osp.basename(str(work_dir))}'
-    return Runner.from_cfg(cfg)
 
 
 @pytest.mark.parametrize('config',

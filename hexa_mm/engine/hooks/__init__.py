@@ -1,3 +1,8 @@
 from .deepcluster_v2_hook import DeepClusterV2Hook
+from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
+from .random_state_hook import RandomStateHook
 
-__all__ = ['DeepClusterV2Hook']
+__all__ = [
+    'DeepClusterV2Hook', 'NonFiniteLossError', 'NonFiniteLossHook',
+    'RandomStateHook'
+]

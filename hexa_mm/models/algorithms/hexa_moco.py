@@ -6,10 +6,10 @@ from torch import nn
 from mmselfsup.models.algorithms import MoCo
 from mmselfsup.registry import MODELS
 from mmselfsup.structures import SelfSupDataSample
-from mmselfsup.utils import batch_shuffle_ddp, batch_unshuffle_ddp
 from ..hard_examples import HardExamples, PseudoLabelLoss
 from ..heads import SoftContrastiveHead
 from ..losses import mixed_key_targets
+from ..utils import batch_shuffle, batch_unshuffle, gather_rows
 from .hard_example_mixin import HardExampleMixin
 
 
@@ -35,7 +35,8 @@ class HEXAMoCo(HardExampleMixin, MoCo):
     Keys, the momentum update and the queue use the clean views only. Under DDP the
     CutMix partners and the in-batch keys of ``L_mix`` are the rank's own (no
     gather: the hard queries of a rank only see that rank's keys as positives,
-    while the queue, as in MoCo, holds every rank's keys).
+    while the queue, as in MoCo, holds every rank's keys). Shuffle BN and the
+    queue update also work when ranks hold different batch sizes.
 
     With both hard terms off this is MoCo-v2 exactly (same loss, same updates).
 
@@ -113,9 +114,23 @@ class HEXAMoCo(HardExampleMixin, MoCo):
     def _momentum_keys(self, im_k: torch.Tensor) -> torch.Tensor:
         """Update the key encoder and embed the keys (shuffle BN, as MoCo)."""
         self.encoder_k.update_parameters(nn.Sequential(self.backbone, self.neck))
-        im_k, idx_unshuffle = batch_shuffle_ddp(im_k)
+        im_k, idx_unshuffle = batch_shuffle(im_k)
         k = nn.functional.normalize(self.encoder_k(im_k)[0], dim=1)
-        return batch_unshuffle_ddp(k, idx_unshuffle)
+        return batch_unshuffle(k, idx_unshuffle)
+
+    @torch.no_grad()
+    def _dequeue_and_enqueue(self, keys: torch.Tensor) -> None:
+        """MoCo's queue update, also when ranks hold different batch sizes.
+
+        Every rank's keys are gathered (padded, so an uneven last batch cannot
+        deadlock) and written at the pointer, wrapping around the queue's end;
+        with equal batches dividing the queue it is MoCo's update exactly.
+        """
+        keys = gather_rows(keys)
+        slots = (int(self.queue_ptr) + torch.arange(
+            keys.size(0), device=keys.device)) % self.queue_len
+        self.queue[:, slots] = keys.t()
+        self.queue_ptr[0] = (int(self.queue_ptr) + keys.size(0)) % self.queue_len
 
     @staticmethod
     def _logits(q: torch.Tensor, k: torch.Tensor,

@@ -1,6 +1,17 @@
 """Distributed helpers that behave the same with one process or many."""
+from typing import List, Tuple
+
 import torch
-from mmengine.dist import all_gather, all_reduce, get_world_size
+from mmengine.dist import (all_gather, all_reduce, broadcast, get_rank,
+                           get_world_size)
+
+
+def rows_per_rank(tensor: torch.Tensor) -> List[int]:
+    """How many rows every rank holds."""
+    if get_world_size() == 1:
+        return [tensor.size(0)]
+    count = torch.tensor([tensor.size(0)], device=tensor.device)
+    return [int(c) for c in all_gather(count)]
 
 
 @torch.no_grad()
@@ -13,8 +24,7 @@ def gather_rows(tensor: torch.Tensor) -> torch.Tensor:
     """
     if get_world_size() == 1:
         return tensor
-    count = torch.tensor([tensor.size(0)], device=tensor.device)
-    counts = [int(c) for c in all_gather(count)]
+    counts = rows_per_rank(tensor)
     padded = tensor.new_zeros((max(counts), ) + tuple(tensor.shape[1:]))
     padded[:tensor.size(0)] = tensor
     return torch.cat([
@@ -26,3 +36,35 @@ def all_reduce_sum(tensor: torch.Tensor) -> torch.Tensor:
     """In-place sum over ranks (a no-op with one process)."""
     all_reduce(tensor, op='sum')
     return tensor
+
+
+def _own_slice(counts: List[int]) -> slice:
+    start = sum(counts[:get_rank()])
+    return slice(start, start + counts[get_rank()])
+
+
+@torch.no_grad()
+def batch_shuffle(x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """MoCo's shuffle BN across ranks, also for ranks with different batch
+    sizes.
+
+    With equal batch sizes it draws and returns exactly what MMSelfSup's
+    ``batch_shuffle_ddp`` does (one ``torch.randperm`` of the global batch,
+    broadcast from rank 0); each rank keeps its own number of rows.
+
+    Returns:
+        tuple: this rank's shuffled rows, and the index that undoes the shuffle
+        (for :func:`batch_unshuffle`).
+    """
+    counts = rows_per_rank(x)
+    x_all = gather_rows(x)
+    idx_shuffle = torch.randperm(x_all.size(0)).to(x.device)
+    broadcast(idx_shuffle, src=0)
+    return x_all[idx_shuffle[_own_slice(counts)]], torch.argsort(idx_shuffle)
+
+
+@torch.no_grad()
+def batch_unshuffle(x: torch.Tensor, idx_unshuffle: torch.Tensor) -> torch.Tensor:
+    """Undo :func:`batch_shuffle`: this rank's rows in their original order."""
+    counts = rows_per_rank(x)
+    return gather_rows(x)[idx_unshuffle[_own_slice(counts)]]

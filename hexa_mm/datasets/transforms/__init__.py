@@ -1,0 +1,3 @@
+from .loading import BadImageError, CheckedLoadImageFromFile
+
+__all__ = ['BadImageError', 'CheckedLoadImageFromFile']

@@ -1,0 +1,37 @@
+import math
+
+from mmengine.hooks import Hook
+
+from mmselfsup.registry import HOOKS
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss term became NaN or infinite."""
+
+
+@HOOKS.register_module()
+class NonFiniteLossHook(Hook):
+    """Stops training at the first non-finite loss term, naming it.
+
+    Runs right after each iteration, before any checkpoint hook (higher
+    priority), so a diverged model never overwrites a good checkpoint; the
+    error names every non-finite term and the iteration.
+    """
+
+    priority = 'VERY_HIGH'
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None) -> None:
+        if not outputs:
+            return
+        bad = {
+            key: float(value)
+            for key, value in outputs.items()
+            if not math.isfinite(float(value))
+        }
+        if bad:
+            raise NonFiniteLossError(
+                f'non-finite loss at iteration {runner.iter + 1} (epoch '
+                f'{runner.epoch + 1}): ' +
+                ', '.join(f'{k}={v}' for k, v in bad.items()) +
+                '; stopped before saving a checkpoint')

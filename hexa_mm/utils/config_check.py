@@ -1,0 +1,115 @@
+"""Checks of a training config that fail before the Runner starts.
+
+Each error names the key at fault and what it may be. Field types and ranges
+that a module checks itself (e.g. ``AdversarialGenerator``'s eps) are checked
+when the Runner builds the model, also before training.
+"""
+import difflib
+import inspect
+import os
+from typing import Iterator, Optional, Set
+
+from mmengine.config import Config
+
+from mmselfsup.registry import DATASETS, HOOKS, MODELS, TRANSFORMS
+
+
+class ConfigError(ValueError):
+    """A config that cannot train as written."""
+
+
+def _hexa_mm_types() -> dict:
+    """Registered name -> class, for every module hexa_mm registers."""
+    found = {}
+    for registry in (MODELS, HOOKS, DATASETS, TRANSFORMS):
+        for name, cls in registry.module_dict.items():
+            if cls.__module__.startswith('hexa_mm.'):
+                found[name] = cls
+    return found
+
+
+def _types_in(node) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get('type'), str):
+            yield node['type'].split('.')[-1]
+        for value in node.values():
+            yield from _types_in(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            yield from _types_in(value)
+
+
+def accepted_fields(cls) -> Set[str]:
+    """Keyword arguments that ``cls(...)`` takes, following ``**kwargs`` up
+    the class hierarchy."""
+    fields = {'type', '_scope_'}
+    for klass in cls.__mro__:
+        if '__init__' not in vars(klass):
+            continue
+        params = inspect.signature(vars(klass)['__init__']).parameters
+        fields.update(name for name, p in params.items()
+                      if name != 'self' and p.kind in (p.POSITIONAL_OR_KEYWORD,
+                                                       p.KEYWORD_ONLY))
+        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            break
+    return fields
+
+
+def _check_fields(key: str, node, types: dict) -> None:
+    if not isinstance(node, dict):
+        return
+    cls = types.get(str(node.get('type', '')).split('.')[-1])
+    if cls is None:
+        return
+    allowed = accepted_fields(cls)
+    for field in node:
+        if field not in allowed:
+            hint = difflib.get_close_matches(field, allowed, n=1)
+            raise ConfigError(
+                f'{key}.{field} is not a field of {cls.__name__}' +
+                (f' (did you mean {key}.{hint[0]}?)' if hint else '') +
+                f'; allowed: {sorted(allowed - {"type", "_scope_"})}')
+
+
+def validate_config(cfg: Config, world_size: Optional[int] = None) -> None:
+    """Raise :class:`ConfigError` for the first problem found.
+
+    Args:
+        cfg: The full training config.
+        world_size: Number of training processes; default from the launcher's
+            environment (``WORLD_SIZE``, ``SLURM_NTASKS``) or 1.
+    """
+    types = _hexa_mm_types()
+    used = sorted(set(_types_in(cfg.to_dict())) & set(types))
+    imports = (cfg.get('custom_imports') or {}).get('imports', [])
+    if used and 'hexa_mm' not in imports:
+        raise ConfigError(
+            f'custom_imports must load hexa_mm: the config uses {used}; add '
+            "custom_imports=dict(imports=['hexa_mm'], "
+            'allow_failed_imports=False)')
+
+    model = cfg.get('model', {})
+    _check_fields('model', model, types)
+    for sub in ('head', 'adversarial', 'cutmix'):
+        _check_fields(f'model.{sub}', model.get(sub), types)
+
+    if world_size is None:
+        world_size = int(
+            os.environ.get('WORLD_SIZE', os.environ.get('SLURM_NTASKS', 1)))
+    queue_len = model.get('queue_len')
+    loader = cfg.get('train_dataloader') or {}
+    if queue_len is not None and loader.get('batch_size'):
+        global_batch = loader['batch_size'] * world_size
+        if queue_len % global_batch:
+            raise ConfigError(
+                f'model.queue_len={queue_len} must be a multiple of the global '
+                f'batch {global_batch} (train_dataloader.batch_size='
+                f"{loader['batch_size']} x {world_size} processes), e.g. "
+                f'{max(1, queue_len // global_batch) * global_batch}')
+
+    head = model.get('head') or {}
+    num_samples = model.get('num_samples')
+    if num_samples is not None and head.get('num_prototypes', 0) > num_samples:
+        raise ConfigError(
+            f"model.head.num_prototypes={head['num_prototypes']} exceeds "
+            f'model.num_samples={num_samples}: at most one cluster per sample')

@@ -1,0 +1,84 @@
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from conftest import ROOT
+from hexa_mm.utils import ConfigError, validate_config
+from tool_runs import train_tool
+
+
+def cfg(name='hexa_moco_r18_digits.py'):
+    return Config.fromfile(osp.join(ROOT, 'configs', name))
+
+
+def test_every_shipped_config_passes():
+    for name in ('mocov2_r50_200e.py', 'hexa_moco_r50_200e.py',
+                 'hexa_moco_r50_800e.py', 'mocov2_r18_digits.py',
+                 'hexa_moco_r18_digits.py', 'deepclusterv2_r50_200e.py',
+                 'deepclusterv2_r50_800e.py', 'hexa_dcluster_r50_200e.py',
+                 'hexa_dcluster_r50_800e.py', 'deepclusterv2_r18_digits.py',
+                 'hexa_dcluster_r18_digits.py'):
+        validate_config(cfg(name), world_size=1)
+
+
+def test_misspelled_field_is_named_with_a_suggestion():
+    c = cfg()
+    c.model.w_advv = 0.5
+    with pytest.raises(ConfigError,
+                       match=r'model.w_advv is not a field of HEXAMoCo '
+                       r'\(did you mean model.w_adv\?\); allowed: \['):
+        validate_config(c, 1)
+
+
+def test_misspelled_generator_field_is_named():
+    c = cfg()
+    c.model.adversarial.epsilon = 0.1
+    with pytest.raises(ConfigError, match='model.adversarial.epsilon .*'
+                       'AdversarialGenerator .*did you mean'):
+        validate_config(c, 1)
+
+
+def test_queue_must_divide_by_the_global_batch():
+    c = cfg()
+    validate_config(c, world_size=4)  # 4096 % 256 == 0
+    with pytest.raises(ConfigError,
+                       match=r'model.queue_len=4096 must be a multiple of the '
+                       r'global batch 192 \(train_dataloader.batch_size=64 x 3'):
+        validate_config(c, world_size=3)
+
+
+def test_more_clusters_than_samples_is_refused():
+    c = cfg('deepclusterv2_r18_digits.py')
+    c.model.head.num_prototypes = 5000
+    with pytest.raises(ConfigError,
+                       match='model.head.num_prototypes=5000 exceeds '
+                       'model.num_samples=1297'):
+        validate_config(c, 1)
+
+
+def test_missing_custom_imports_is_named():
+    c = cfg()
+    c.custom_imports = dict(imports=[], allow_failed_imports=False)
+    with pytest.raises(ConfigError, match=r"custom_imports must load hexa_mm: "
+                       r"the config uses \[.*'HEXAMoCo'"):
+        validate_config(c, 1)
+
+
+def test_train_tool_fails_before_the_runner(tmp_path):
+    args = train_tool.parse_args([
+        osp.join(ROOT, 'configs', 'hexa_moco_r18_digits.py'), '--work-dir',
+        str(tmp_path), '--cfg-options', 'model.hard_fractoin=0.5'
+    ])
+    with pytest.raises(ConfigError, match='did you mean model.hard_fraction'):
+        train_tool.build_cfg(args)
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_eps_out_of_range_fails_when_the_model_is_built():
+    from mmselfsup.registry import MODELS
+    c = cfg()
+    c.model.adversarial.eps = 8.0  # meant 8/255
+    validate_config(c, 1)
+    with pytest.raises(ValueError, match=r'eps=8.0 must lie in \(0, 1\]'):
+        MODELS.build(c.model)

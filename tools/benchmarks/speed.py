@@ -1,0 +1,235 @@
+"""Training-step speed of the HEXA algorithms against their baselines.
+
+    python tools/benchmarks/speed.py [--family moco dcluster] [--batch 32]
+        [--size 32] [--iters 10] [--warmup 3] [--rounds 3] [--device cpu|cuda]
+        [--backbone digits|r50] [--out results/speed]
+
+In one process, every method runs full training steps (data preprocessor, loss,
+backward, SGD step) on the same synthetic batch. Methods are timed in
+interleaved rounds after warm-up, and each ratio is the median over rounds of
+(method time / baseline time) measured in the same round, so a machine that
+slows down in the middle hurts both sides. Peak memory is the CUDA allocator's
+peak on GPU; on CPU it is the peak RSS of a child process that runs the same
+steps (imports included).
+
+Families:
+  moco:     MMSelfSup's stock MoCo (its own config) / HEXAMoCo with both hard
+            terms off (our wrapper) / HEXA-MoCo at hard_fraction 1, 0.5, 0.25
+  dcluster: DeepCluster-v2 / HEXA-DCluster (both kinds on the 2 high-res crops)
+"""
+import argparse
+import copy
+import json
+import multiprocessing as mp
+import os
+import os.path as osp
+import resource
+import statistics
+import sys
+import time
+
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
+
+import torch  # noqa: E402
+from mmengine.config import Config  # noqa: E402
+from mmengine.registry import init_default_scope  # noqa: E402
+from mmengine.structures import InstanceData  # noqa: E402
+
+import hexa_mm  # noqa: E402,F401
+from mmselfsup.registry import MODELS  # noqa: E402
+from mmselfsup.structures import SelfSupDataSample  # noqa: E402
+
+ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+STOCK_MOCO = 'mmselfsup::selfsup/mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py'
+
+
+def config_path(config):
+    """A config of this repository, or of MMSelfSup as ``mmselfsup::path``."""
+    if config.startswith('mmselfsup::'):
+        from mmengine.utils import get_installed_path
+        return osp.join(get_installed_path('mmselfsup'), '.mim', 'configs',
+                        config.split('::', 1)[1])
+    return osp.join(ROOT, 'configs', config)
+
+
+def model_cfg(config, backbone, **overrides):
+    """The config's model, with the digits' ResNet-18 or the full ResNet-50."""
+    cfg = copy.deepcopy(Config.fromfile(config_path(config)).model.to_dict())
+    if backbone == 'digits':
+        cfg['backbone'] = dict(
+            type='mmcls.ResNet_CIFAR', depth=18, out_indices=[3],
+            norm_cfg=dict(type='BN'))
+        cfg['neck'].update(in_channels=512, hid_channels=512)
+    if 'norm_cfg' in cfg.get('backbone', {}):
+        cfg['backbone']['norm_cfg'] = dict(type='BN')  # no process group here
+    if cfg['neck'].get('type') == 'SwAVNeck':
+        cfg['neck']['norm_cfg'] = dict(type='BN1d')
+    cfg.update(overrides)
+    return cfg
+
+
+def methods(family, backbone, batch):
+    """(name, model config, crops) of the family; the first is the baseline."""
+    if family == 'moco':
+        queue = dict(queue_len=batch * 128)
+        hexa = 'hexa_moco_r50_200e.py'
+        return [
+            ('MoCo-v2 (MMSelfSup stock)',
+             model_cfg(STOCK_MOCO, backbone, **queue), 2),
+            ('MoCo-v2 (HEXAMoCo, hard terms off)',
+             model_cfg(hexa, backbone, adversarial=None, cutmix=None,
+                       **queue), 2),
+        ] + [(f'HEXA-MoCo hard_fraction={f}',
+              model_cfg(hexa, backbone, hard_fraction=f, **queue), 2)
+             for f in (1.0, 0.5, 0.25)]
+    num = dict(num_samples=max(4096, batch), head=dict(
+        type='MultiPrototypeHead', num_heads=3, num_prototypes=300,
+        feat_dim=128, temperature=0.1))
+    return [
+        ('DeepCluster-v2', model_cfg('deepclusterv2_r50_200e.py', backbone,
+                                     **num), 2),
+        ('HEXA-DCluster', model_cfg('hexa_dcluster_r50_200e.py', backbone,
+                                    **num), 2),
+    ]
+
+
+def make_batch(batch, size, crops, device):
+    g = torch.Generator().manual_seed(0)
+    samples = []
+    for i in range(batch):
+        s = SelfSupDataSample()
+        s.sample_idx = InstanceData(value=torch.tensor([i]))
+        samples.append(s)
+    return dict(
+        inputs=[torch.randint(0, 256, (batch, 3, size, size), generator=g,
+                              dtype=torch.uint8).to(device)
+                for _ in range(crops)],
+        data_samples=samples)
+
+
+class Step:
+    """One model and its optimizer: ``step()`` is a full training step."""
+
+    def __init__(self, cfg, batch, size, crops, device):
+        torch.manual_seed(0)
+        self.model = MODELS.build(cfg).to(device).train()
+        if hasattr(self.model, 'memory_bank'):  # DeepCluster-v2: ready to train
+            self.model.memory_bank.copy_(torch.nn.functional.normalize(
+                torch.randn_like(self.model.memory_bank), dim=2))
+            self.model.bank_filled.fill_(True)
+            self.model.cluster(0)
+        self.optim = torch.optim.SGD(self.model.parameters(), lr=0.01,
+                                     momentum=0.9)
+        self.data = make_batch(batch, size, crops, device)
+        self.device = device
+
+    def step(self):
+        inputs, samples = self.model.data_preprocessor(self.data, True)
+        losses = self.model.loss(inputs, samples)
+        loss = sum(v for k, v in losses.items() if 'loss' in k)
+        self.optim.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optim.step()
+
+    def timed(self, iters):
+        if self.device == 'cuda':
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        for _ in range(iters):
+            self.step()
+        if self.device == 'cuda':
+            torch.cuda.synchronize()
+        return (time.perf_counter() - start) / iters
+
+
+def _child_peak_rss(cfg, batch, size, crops, queue):
+    init_default_scope('mmselfsup')
+    torch.set_num_threads(torch.get_num_threads())
+    runner = Step(cfg, batch, size, crops, 'cpu')
+    for _ in range(2):
+        runner.step()
+    queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def cpu_peak_mib(cfg, batch, size, crops):
+    ctx = mp.get_context('spawn')
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child_peak_rss,
+                       args=(cfg, batch, size, crops, queue))
+    proc.start()
+    peak = queue.get()
+    proc.join()
+    return peak
+
+
+def run(args):
+    init_default_scope('mmselfsup')
+    device = args.device
+    rows = []
+    for family in args.family:
+        entries = methods(family, args.backbone, args.batch)
+        steps = [Step(cfg, args.batch, args.size, crops, device)
+                 for _, cfg, crops in entries]
+        for step in steps:  # warm-up (allocator, caches, queue fill)
+            step.timed(args.warmup)
+        times = [[] for _ in steps]
+        for r in range(args.rounds):
+            for i, step in enumerate(steps):
+                times[i].append(step.timed(args.iters))
+            print(f'[{family}] round {r + 1}/{args.rounds}: ' + ', '.join(
+                f'{t[-1]:.3f}s' for t in times), flush=True)
+        for i, (name, cfg, crops) in enumerate(entries):
+            if device == 'cuda':
+                torch.cuda.reset_peak_memory_stats()
+                steps[i].step()
+                peak = torch.cuda.max_memory_allocated() / 2**20
+            else:
+                peak = cpu_peak_mib(cfg, args.batch, args.size, crops)
+            ratio = statistics.median(
+                t / b for t, b in zip(times[i], times[0]))
+            sec = statistics.median(times[i])
+            rows.append(dict(
+                family=family, method=name, sec_per_iter=round(sec, 4),
+                images_per_sec=round(args.batch / sec, 1),
+                ratio_to_baseline=round(ratio, 3), peak_mib=round(peak)))
+        del steps
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--family', nargs='+', default=['moco', 'dcluster'],
+                        choices=['moco', 'dcluster'])
+    parser.add_argument('--backbone', default='digits',
+                        choices=['digits', 'r50'])
+    parser.add_argument('--batch', type=int, default=32)
+    parser.add_argument('--size', type=int, default=32)
+    parser.add_argument('--iters', type=int, default=10)
+    parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available()
+                        else 'cpu', choices=['cpu', 'cuda'])
+    parser.add_argument('--out', default=osp.join(ROOT, 'results', 'speed'))
+    args = parser.parse_args(argv)
+    rows = run(args)
+    header = (f'device={args.device} ({torch.get_num_threads()} threads) '
+              f'backbone={args.backbone} batch={args.batch} '
+              f'size={args.size}px')
+    lines = [header, '',
+             '| family | method | s / iter | images / s | x baseline | '
+             'peak MiB |', '|---|---|---|---|---|---|']
+    lines += [f"| {r['family']} | {r['method']} | {r['sec_per_iter']} | "
+              f"{r['images_per_sec']} | {r['ratio_to_baseline']} | "
+              f"{r['peak_mib']} |" for r in rows]
+    table = '\n'.join(lines)
+    print('\n' + table)
+    os.makedirs(osp.dirname(args.out) or '.', exist_ok=True)
+    with open(args.out + '.md', 'w') as f:
+        f.write(table + '\n')
+    with open(args.out + '.json', 'w') as f:
+        json.dump(dict(settings=vars(args), rows=rows), f, indent=2)
+    return rows
+
+
+if __name__ == '__main__':
+    main()
