@@ -9,6 +9,20 @@ from mmengine.hooks import Hook
 from mmselfsup.registry import HOOKS
 
 
+class Interrupt(Exception):
+    pass
+
+
+class InterruptAfterFirstEpoch(Hook):
+    """Stands for a pre-emption that Python sees: raises right after epoch 1's
+    checkpoint (in-process runs register it directly)."""
+    priority = 'LOWEST'
+
+    def after_train_epoch(self, runner):
+        if runner.epoch == 0:
+            raise Interrupt
+
+
 @HOOKS.register_module()
 class KillAtIterHook(Hook):
     """SIGKILLs its own process after iteration ``at_iter`` (1-based): a

@@ -9,6 +9,7 @@ from mmengine.runner import Runner
 from sklearn.metrics import normalized_mutual_info_score
 
 from conftest import ROOT
+from crash_hooks import Interrupt, InterruptAfterFirstEpoch
 
 CONFIG = osp.join(ROOT, 'configs', 'deepclusterv2_r18_digits.py')
 
@@ -85,18 +86,6 @@ def test_digits_clusters_improve_and_stay_balanced(tmp_path, digits_root):
             for a in state['assignments']
         ]))
     assert nmi[1] > nmi[0], nmi
-
-
-class Interrupt(Exception):
-    pass
-
-
-class InterruptAfterFirstEpoch(Hook):
-    priority = 'LOWEST'
-
-    def after_train_epoch(self, runner):
-        if runner.epoch == 0:
-            raise Interrupt
 
 
 @pytest.mark.parametrize('config', [

@@ -9,8 +9,9 @@ import pytest
 import torch
 from mmengine.hooks import Hook
 
+from crash_hooks import Interrupt, InterruptAfterFirstEpoch
 from mmselfsup.registry import MODELS
-from tool_runs import (CONFIGS, ROOT, digits_runner, run_tool,
+from tool_runs import (CONFIGS, ROOT, digits_runner, load_tool, run_tool,
                        tiny_digits_options, train_tool)
 
 
@@ -184,19 +185,6 @@ def test_dist_train_two_gloo_processes(config, tmp_path, digits_root):
         assert (state['assignments'] >= 0).all()
 
 
-class Interrupt(Exception):
-    pass
-
-
-class InterruptAfterFirstEpoch(Hook):
-    """Stands for a pre-emption: fails right after epoch 1's checkpoint."""
-    priority = 'LOWEST'
-
-    def after_train_epoch(self, runner):
-        if runner.epoch == 0:
-            raise Interrupt
-
-
 class RecordState(Hook):
     """What a run looks like when epoch 2 (index 1) starts."""
 
@@ -247,3 +235,13 @@ def test_resume_continues_epoch_iteration_lr_and_queue(
     assert torch.equal(got['queue'], want['queue'])
     assert torch.equal(got['conv1'], want['conv1'])
     assert resumed.iter == 8 and resumed.epoch == 2
+
+
+def test_test_tool_names_a_missing_checkpoint(tmp_path):
+    test_tool = load_tool('test')
+    missing = str(tmp_path / 'nope.pth')
+    with pytest.raises(FileNotFoundError, match=f'checkpoint {missing}'):
+        test_tool.main([
+            osp.join(CONFIGS, 'mocov2_r18_digits.py'), missing, '--work-dir',
+            str(tmp_path)
+        ])

@@ -9,8 +9,8 @@ backward, SGD step) on the same synthetic batch. Methods are timed in
 interleaved rounds after warm-up, and each ratio is the median over rounds of
 (method time / baseline time) measured in the same round, so a machine that
 slows down in the middle hurts both sides. Peak memory is the CUDA allocator's
-peak on GPU; on CPU it is the peak RSS of a child process that runs the same
-steps (imports included).
+peak on GPU; on CPU it is the peak RSS that building the model and two training
+steps add to a child process (Linux), beyond its imports.
 
 Families:
   moco:     MMSelfSup's stock MoCo (its own config) / HEXAMoCo with both hard
@@ -23,7 +23,6 @@ import json
 import multiprocessing as mp
 import os
 import os.path as osp
-import resource
 import statistics
 import sys
 import time
@@ -142,13 +141,23 @@ class Step:
         return (time.perf_counter() - start) / iters
 
 
+def _rss_kib(field):
+    with open('/proc/self/status') as f:
+        return next(int(line.split()[1]) for line in f
+                    if line.startswith(field + ':'))
+
+
 def _child_peak_rss(cfg, batch, size, crops, queue):
     init_default_scope('mmselfsup')
-    torch.set_num_threads(torch.get_num_threads())
+    # Linux: reset the peak RSS after the imports, so that the figure is what
+    # the model, its data and two training steps add.
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')
+    base = _rss_kib('VmRSS')
     runner = Step(cfg, batch, size, crops, 'cpu')
     for _ in range(2):
         runner.step()
-    queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    queue.put((_rss_kib('VmHWM') - base) / 1024)
 
 
 def cpu_peak_mib(cfg, batch, size, crops):

@@ -127,10 +127,13 @@ class HEXAMoCo(HardExampleMixin, MoCo):
         with equal batches dividing the queue it is MoCo's update exactly.
         """
         keys = gather_rows(keys)
-        slots = (int(self.queue_ptr) + torch.arange(
-            keys.size(0), device=keys.device)) % self.queue_len
-        self.queue[:, slots] = keys.t()
-        self.queue_ptr[0] = (int(self.queue_ptr) + keys.size(0)) % self.queue_len
+        ptr, n = int(self.queue_ptr), keys.size(0)
+        if ptr + n <= self.queue_len:
+            self.queue[:, ptr:ptr + n] = keys.t()
+        else:
+            slots = (ptr + torch.arange(n, device=keys.device)) % self.queue_len
+            self.queue[:, slots] = keys.t()
+        self.queue_ptr[0] = (ptr + n) % self.queue_len
 
     @staticmethod
     def _logits(q: torch.Tensor, k: torch.Tensor,
