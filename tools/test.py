@@ -11,7 +11,7 @@ sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 
 from mmengine.runner import Runner  # noqa: E402
 
-from hexa_mm.utils import add_common_args, load_cfg  # noqa: E402
+from hexa_mm.utils import add_common_args, close_distributed, load_cfg  # noqa
 
 
 def parse_args(argv=None):
@@ -29,7 +29,10 @@ def main(argv=None):
     cfg = load_cfg(args.config, args.launcher, args.cfg_options, args.work_dir,
                    args.local_rank)
     cfg.load_from = args.checkpoint
-    metrics = Runner.from_cfg(cfg).test()
+    try:
+        metrics = Runner.from_cfg(cfg).test()
+    finally:
+        close_distributed()
     print(metrics)
     return metrics
 

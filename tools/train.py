@@ -16,7 +16,8 @@ sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from hexa_mm.utils import add_common_args, load_cfg, validate_config  # noqa
+from hexa_mm.utils import (add_common_args, close_distributed,  # noqa: E402
+                           load_cfg, validate_config)
 
 
 def parse_args(argv=None):
@@ -91,11 +92,14 @@ def latest_checkpoint(work_dir: str):
 
 def main(argv=None):
     runner = Runner.from_cfg(build_cfg(parse_args(argv)))
-    runner.train()
-    ckpt = osp.join(runner.work_dir, 'last_checkpoint')
-    if runner.rank == 0 and osp.isfile(ckpt):
-        with open(ckpt) as f:
-            runner.logger.info(f'Checkpoint: {f.read().strip()}')
+    try:
+        runner.train()
+        ckpt = osp.join(runner.work_dir, 'last_checkpoint')
+        if runner.rank == 0 and osp.isfile(ckpt):
+            with open(ckpt) as f:
+                runner.logger.info(f'Checkpoint: {f.read().strip()}')
+    finally:
+        close_distributed()
 
 
 if __name__ == '__main__':

@@ -1,43 +1,56 @@
-"""Frozen-backbone features of a labelled data set."""
-from typing import Tuple
+"""Frozen-backbone features of a labelled data set, with one process or many."""
+from typing import Iterable, Tuple
 
 import torch
-from mmengine.dataset import default_collate
-from torch.utils.data import DataLoader, Dataset
+
+from ..models.utils import gather_rows
 
 
 @torch.no_grad()
 def extract_features(model: torch.nn.Module,
-                     dataset: Dataset,
-                     batch_size: int = 256) -> Tuple[torch.Tensor, torch.Tensor]:
+                     loader: Iterable) -> Tuple[torch.Tensor, torch.Tensor]:
     """Globally average-pooled last backbone output of every sample.
+
+    Each rank embeds the batches of its own loader (e.g. a ``DefaultSampler``
+    share); the rows of all ranks are gathered and ordered by sample index, each
+    sample once (the sampler pads ranks to equal length).
 
     Args:
         model: A self-supervised algorithm with ``data_preprocessor`` and
-            ``backbone`` (BN in eval mode here: running statistics are used).
-        dataset: Samples packed by ``PackSelfSupInputs`` with
-            ``algorithm_keys=['gt_label']``.
-        batch_size: Images per forward.
+            ``backbone``; it runs in eval mode here (BN running statistics).
+        loader: Batches packed by ``PackSelfSupInputs`` with
+            ``algorithm_keys=['gt_label', 'sample_idx']``.
 
     Returns:
-        tuple: features (N, C) and labels (N,).
+        tuple: features (N, C) and labels (N,), in sample-index order.
     """
     was_training = model.training
     model.eval()
-    feats, labels = [], []
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False,
-                        collate_fn=default_collate)
+    feats, labels, index = [], [], []
     try:
         for data in loader:
-            if not all('gt_label' in d for d in data['data_samples']):
+            samples = data['data_samples']
+            if not all('gt_label' in s and 'sample_idx' in s for s in samples):
                 raise KeyError(
-                    'extract_features needs labelled samples: pack them with '
-                    "PackSelfSupInputs(algorithm_keys=['gt_label'])")
-            labels.append(torch.as_tensor(
-                [int(d.gt_label.value) for d in data['data_samples']]))
-            inputs, _ = model.data_preprocessor(data, False)
-            out = model.backbone(inputs[0])[-1]
-            feats.append(out.mean(dim=(2, 3)).cpu())
+                    'extract_features needs labelled, indexed samples: pack '
+                    "them with PackSelfSupInputs(algorithm_keys=['gt_label', "
+                    "'sample_idx'])")
+            inputs, samples = model.data_preprocessor(data, False)
+            feats.append(model.backbone(inputs[0])[-1].mean(dim=(2, 3)))
+            labels.append(torch.cat([s.gt_label.value for s in samples]))
+            index.append(torch.cat([
+                torch.as_tensor(s.sample_idx.value).flatten() for s in samples
+            ]))
     finally:
         model.train(was_training)
-    return torch.cat(feats), torch.cat(labels)
+    device = feats[0].device
+    feats = gather_rows(torch.cat(feats).float())
+    labels = gather_rows(torch.cat(labels).to(device))
+    index = gather_rows(torch.cat(index).to(device))
+    position = torch.full((int(index.max()) + 1, ), -1, dtype=torch.long,
+                          device=device)
+    position[index] = torch.arange(index.numel(), device=device)
+    if (position < 0).any():
+        raise RuntimeError('extract_features: the loaders skipped samples '
+                           f'{(position < 0).nonzero().flatten()[:5].tolist()}')
+    return feats[position].cpu(), labels[position].cpu()

@@ -59,3 +59,16 @@ def load_cfg(config: str,
         wrapper.setdefault('device_ids', None)
         cfg.model_wrapper_cfg = wrapper
     return cfg
+
+
+def close_distributed() -> None:
+    """Wait for every rank, then tear the process group down.
+
+    MMEngine leaves the group to interpreter exit, where gloo's threads can
+    abort the process ("terminate called without an active exception",
+    SIGABRT) after a run that otherwise succeeded.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()

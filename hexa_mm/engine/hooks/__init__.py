@@ -1,8 +1,9 @@
 from .deepcluster_v2_hook import DeepClusterV2Hook
+from .knn_eval_hook import KNNEvalHook
 from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 from .random_state_hook import RandomStateHook
 
 __all__ = [
-    'DeepClusterV2Hook', 'NonFiniteLossError', 'NonFiniteLossHook',
-    'RandomStateHook'
+    'DeepClusterV2Hook', 'KNNEvalHook', 'NonFiniteLossError',
+    'NonFiniteLossHook', 'RandomStateHook'
 ]

@@ -1,5 +1,6 @@
 import math
 
+import torch
 from mmengine.hooks import Hook
 
 from mmselfsup.registry import HOOKS
@@ -24,11 +25,11 @@ class NonFiniteLossHook(Hook):
                          outputs=None) -> None:
         if not outputs:
             return
-        bad = {
-            key: float(value)
+        values = {
+            key: float(value.detach()) if torch.is_tensor(value) else float(value)
             for key, value in outputs.items()
-            if not math.isfinite(float(value))
         }
+        bad = {k: v for k, v in values.items() if not math.isfinite(v)}
         if bad:
             raise NonFiniteLossError(
                 f'non-finite loss at iteration {runner.iter + 1} (epoch '
