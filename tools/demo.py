@@ -18,29 +18,20 @@ import time
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 
 import torch  # noqa: E402
-from mmengine.dataset import default_collate  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from hexa_mm.datasets import DigitsDataset, export_digits  # noqa: E402
-from hexa_mm.evaluation import extract_features, knn_accuracy  # noqa: E402
+from hexa_mm.datasets import (DIGITS_EVAL_PIPELINE, DigitsDataset,  # noqa
+                              export_digits)
+from hexa_mm.evaluation import knn_eval, sequential_loader  # noqa: E402
 from hexa_mm.utils import load_cfg  # noqa: E402
 from mmselfsup.registry import MODELS  # noqa: E402
-from torch.utils.data import DataLoader  # noqa: E402
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..'))
 METHODS = {
     'mocov2': 'configs/mocov2_r18_digits.py',
     'hexa_moco': 'configs/hexa_moco_r18_digits.py',
 }
-EVAL_PIPELINE = [
-    dict(type='CheckedLoadImageFromFile'),
-    dict(type='Resize', scale=(32, 32), backend='pillow'),
-    dict(
-        type='PackSelfSupInputs',
-        algorithm_keys=['gt_label', 'sample_idx'],
-        meta_keys=['img_path'])
-]
 
 
 def parse_args(argv=None):
@@ -58,13 +49,11 @@ def parse_args(argv=None):
 
 
 def knn_score(model, data_root, k):
-    feats = []
-    for split in ('train', 'val'):
-        loader = DataLoader(
-            DigitsDataset(data_root, split, pipeline=EVAL_PIPELINE),
-            batch_size=256, collate_fn=default_collate)
-        feats += extract_features(model, loader)
-    return knn_accuracy(*feats, num_classes=10, k=k)
+    train, val = (
+        sequential_loader(
+            DigitsDataset(data_root, split, pipeline=DIGITS_EVAL_PIPELINE),
+            batch_size=256) for split in ('train', 'val'))
+    return knn_eval(model, train, val, k=k)
 
 
 def main(argv=None):

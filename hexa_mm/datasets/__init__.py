@@ -1,7 +1,9 @@
-from .digits import DIGITS_CLASSES, DigitsDataset, export_digits, split_digits
+from .digits import (DIGITS_CLASSES, DIGITS_EVAL_PIPELINE, DigitsDataset,
+                     export_digits, split_digits)
 from .transforms import BadImageError, CheckedLoadImageFromFile
 
 __all__ = [
     'BadImageError', 'CheckedLoadImageFromFile', 'DIGITS_CLASSES',
+    'DIGITS_EVAL_PIPELINE',
     'DigitsDataset', 'export_digits', 'split_digits'
 ]

@@ -21,6 +21,15 @@ from PIL import Image
 from mmselfsup.registry import DATASETS
 
 DIGITS_CLASSES = tuple(str(i) for i in range(10))
+#: Labelled, indexed 32x32 digits for feature evaluation (kNN, probes).
+DIGITS_EVAL_PIPELINE = [
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='Resize', scale=(32, 32), backend='pillow'),
+    dict(
+        type='PackSelfSupInputs',
+        algorithm_keys=['gt_label', 'sample_idx'],
+        meta_keys=['img_path'])
+]
 #: Written last: a folder without it is an interrupted export.
 _COMPLETE = '.export_complete'
 

@@ -1,9 +1,29 @@
 """Frozen-backbone features of a labelled data set, with one process or many."""
-from typing import Iterable, Tuple
+from typing import Iterable, Optional, Tuple, Union
 
 import torch
+from mmengine.runner import Runner
+from torch.utils.data import DataLoader, Dataset
 
 from ..models.utils import gather_rows
+
+
+def sequential_loader(dataset: Union[dict, Dataset],
+                      batch_size: int,
+                      num_workers: int = 0,
+                      seed: Optional[int] = None) -> DataLoader:
+    """Every sample once, in index order, each rank its share: for passes that
+    embed a data set rather than train on it (``DefaultSampler`` pads ranks to
+    equal length, which :func:`extract_features` undoes)."""
+    return Runner.build_dataloader(
+        dict(
+            dataset=dataset,
+            batch_size=batch_size,
+            num_workers=num_workers,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            collate_fn=dict(type='default_collate'),
+            drop_last=False),
+        seed=seed)
 
 
 @torch.no_grad()

@@ -4,8 +4,12 @@ The cheap monitor of self-supervised pre-training (Wu et al., "Unsupervised
 Feature Learning via Non-Parametric Instance Discrimination", CVPR 2018): cosine
 similarity, the k nearest training features vote with weight ``exp(sim / T)``.
 """
+from typing import Iterable
+
 import torch
 import torch.nn.functional as F
+
+from .features import extract_features
 
 
 @torch.no_grad()
@@ -51,3 +55,17 @@ def knn_accuracy(train_feats: torch.Tensor,
     pred = knn_predict(train_feats, train_labels, test_feats, num_classes, k,
                        temperature).argmax(dim=1)
     return 100. * (pred == test_labels).float().mean().item()
+
+
+def knn_eval(model: torch.nn.Module,
+             train_loader: Iterable,
+             val_loader: Iterable,
+             k: int = 200,
+             temperature: float = 0.1) -> float:
+    """Top-1 (%) of ``val_loader``'s samples by kNN over ``train_loader``'s, on
+    the frozen backbone's features (see :func:`extract_features`)."""
+    train_x, train_y = extract_features(model, train_loader)
+    val_x, val_y = extract_features(model, val_loader)
+    num_classes = int(max(train_y.max(), val_y.max())) + 1
+    return knn_accuracy(train_x, train_y, val_x, val_y, num_classes, k,
+                        temperature)

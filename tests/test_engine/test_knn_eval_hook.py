@@ -1,5 +1,8 @@
+import copy
+
 import pytest
 
+from hexa_mm.datasets import DIGITS_EVAL_PIPELINE
 from hexa_mm.engine.hooks import KNNEvalHook
 from tool_runs import digits_runner
 
@@ -10,12 +13,7 @@ def split(digits_root, name, n):
         data_root=digits_root,
         split=name,
         indices=n,
-        pipeline=[
-            dict(type='CheckedLoadImageFromFile'),
-            dict(type='Resize', scale=(32, 32), backend='pillow'),
-            dict(type='PackSelfSupInputs',
-                 algorithm_keys=['gt_label', 'sample_idx'])
-        ])
+        pipeline=copy.deepcopy(DIGITS_EVAL_PIPELINE))
 
 
 def test_knn_accuracy_is_logged_every_epoch(tmp_path, digits_root):

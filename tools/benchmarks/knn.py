@@ -19,9 +19,10 @@ sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.dist import get_rank, init_dist  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.runner import Runner, load_checkpoint  # noqa: E402
+from mmengine.runner import load_checkpoint  # noqa: E402
 
-from hexa_mm.evaluation import extract_features, knn_accuracy  # noqa: E402
+from hexa_mm.datasets import DIGITS_EVAL_PIPELINE  # noqa: E402
+from hexa_mm.evaluation import knn_eval, sequential_loader  # noqa: E402
 from hexa_mm.utils import close_distributed, load_cfg  # noqa: E402
 from mmselfsup.registry import MODELS  # noqa: E402
 
@@ -34,10 +35,7 @@ def split_cfg(dataset: str, data_root: str, split: str) -> dict:
             type='DigitsDataset',
             data_root=data_root,
             split=split,
-            pipeline=[
-                dict(type='CheckedLoadImageFromFile'),
-                dict(type='Resize', scale=(32, 32), backend='pillow'), PACK
-            ])
+            pipeline=DIGITS_EVAL_PIPELINE)
     return dict(
         type='mmcls.ImageNet',
         data_root=data_root,
@@ -83,19 +81,11 @@ def main(argv=None):
                             strict=True)
         data_root = args.data_root or ('data/digits' if args.dataset ==
                                        'digits' else 'data/imagenet/')
-        feats = []
-        for split in ('train', 'val'):
-            loader = Runner.build_dataloader(
-                dict(
-                    dataset=split_cfg(args.dataset, data_root, split),
-                    batch_size=args.batch_size,
-                    num_workers=args.num_workers,
-                    sampler=dict(type='DefaultSampler', shuffle=False),
-                    collate_fn=dict(type='default_collate')))
-            feats += extract_features(model, loader)
-        num_classes = int(max(feats[1].max(), feats[3].max())) + 1
-        top1 = knn_accuracy(*feats, num_classes=num_classes, k=args.k,
-                            temperature=args.temperature)
+        train, val = (
+            sequential_loader(
+                split_cfg(args.dataset, data_root, split), args.batch_size,
+                args.num_workers) for split in ('train', 'val'))
+        top1 = knn_eval(model, train, val, args.k, args.temperature)
     finally:
         close_distributed()
     result = dict(config=args.config, checkpoint=args.checkpoint,

@@ -6,6 +6,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from mmselfsup.registry import HOOKS
+from ...evaluation import sequential_loader
 from ...models.utils import running_stats_frozen
 
 
@@ -48,15 +49,9 @@ class DeepClusterV2Hook(Hook):
     def _fill_bank(self, runner: Runner, model, dataset) -> None:
         """One pass over every training sample, without training."""
         train_loader = runner.train_dataloader
-        loader = Runner.build_dataloader(
-            dict(
-                dataset=dataset,
-                batch_size=self.fill_batch_size or train_loader.batch_size,
-                num_workers=train_loader.num_workers,
-                sampler=dict(type='DefaultSampler', shuffle=False),
-                collate_fn=dict(type='default_collate'),
-                drop_last=False),
-            seed=runner.seed)
+        loader = sequential_loader(
+            dataset, self.fill_batch_size or train_loader.batch_size,
+            train_loader.num_workers, runner.seed)
         runner.logger.info(
             f'DeepClusterV2Hook: filling the memory bank ({len(dataset)} '
             'samples)')

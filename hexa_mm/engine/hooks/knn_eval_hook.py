@@ -3,7 +3,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from mmselfsup.registry import HOOKS
-from ...evaluation import extract_features, knn_accuracy
+from ...evaluation import knn_eval, sequential_loader
 
 
 @HOOKS.register_module()
@@ -45,26 +45,14 @@ class KNNEvalHook(Hook):
         self.num_workers = num_workers
         self.history = []
 
-    def _loader(self, runner: Runner, split: str):
-        return Runner.build_dataloader(
-            dict(
-                dataset=self.dataset_cfgs[split],
-                batch_size=self.batch_size,
-                num_workers=self.num_workers,
-                sampler=dict(type='DefaultSampler', shuffle=False),
-                collate_fn=dict(type='default_collate'),
-                drop_last=False),
-            seed=runner.seed)
-
     def evaluate(self, runner: Runner) -> float:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        train_x, train_y = extract_features(model,
-                                            self._loader(runner, 'train'))
-        val_x, val_y = extract_features(model, self._loader(runner, 'val'))
-        num_classes = int(max(train_y.max(), val_y.max())) + 1
-        return knn_accuracy(train_x, train_y, val_x, val_y, num_classes,
-                            self.k, self.temperature)
+        train, val = (
+            sequential_loader(self.dataset_cfgs[split], self.batch_size,
+                              self.num_workers, runner.seed)
+            for split in ('train', 'val'))
+        return knn_eval(model, train, val, self.k, self.temperature)
 
     def after_train_epoch(self, runner: Runner) -> None:
         if not self.every_n_epochs(runner, self.interval):
