@@ -32,6 +32,8 @@ def fake_imagenet(tmp_path_factory):
     ('hexa_moco_r50_800e.py', [224] * 2, []),
     ('deepclusterv2_r50_200e.py', [224] * 2, ['sample_idx']),
     ('deepclusterv2_r50_800e.py', [224] * 2 + [96] * 6, ['sample_idx']),
+    ('hexa_dcluster_r50_200e.py', [224] * 2, ['sample_idx']),
+    ('hexa_moco_r50_200e.py', [224] * 2, []),
     ('hexa_dcluster_r50_800e.py', [224] * 2 + [96] * 6, ['sample_idx']),
 ])
 def test_pipeline_yields_the_configs_crops(config, sizes, keys,
