@@ -18,6 +18,7 @@ import numpy as np
 from mmcls.datasets import CustomDataset
 from PIL import Image
 
+from mmpretrain.registry import DATASETS as MMPRETRAIN_DATASETS
 from mmselfsup.registry import DATASETS
 
 DIGITS_CLASSES = tuple(str(i) for i in range(10))
@@ -126,3 +127,8 @@ class DigitsDataset(CustomDataset):
             ann_file=f'meta/{split}.txt',
             data_prefix=f'{split}/',
             **kwargs)
+
+
+# Downstream evaluation (classification probes, fine-tuning) runs in MMPretrain's
+# scope: the same class answers to ``type='DigitsDataset'`` there.
+MMPRETRAIN_DATASETS.register_module(module=DigitsDataset)
