@@ -1,17 +1,17 @@
 # DeepCluster-v2 on the embedded digits: ResNet-18 with a CIFAR stem, multi-crop
 # 2x32 + 2x16, 3 heads x 50 prototypes, one process x 64 images, CPU. The 8x8
 # scans hold little to crop: high-resolution crops keep >= 60% of the image.
-_base_ = './deepclusterv2_r50_200e.py'
+_base_ = [
+    './deepclusterv2_r50_200e.py', './_base_/models/digits_resnet18.py'
+]
 
 model = dict(
     num_samples=1297,  # digits train split
-    backbone=dict(
-        _delete_=True,
-        type='mmcls.ResNet_CIFAR',
-        depth=18,
-        out_indices=[3],
-        norm_cfg=dict(type='BN')),
-    neck=dict(in_channels=512, hid_channels=512, norm_cfg=dict(type='BN1d')),
+    backbone={{_base_.digits_backbone}},
+    neck=dict(
+        in_channels={{_base_.digits_feat_channels}},
+        hid_channels={{_base_.digits_feat_channels}},
+        norm_cfg=dict(type='BN1d')),
     head=dict(num_heads=3, num_prototypes=50))
 
 color = dict(

@@ -1,17 +1,14 @@
 # MoCo-v2 on the embedded digits (scikit-learn's 8x8 scans, exported on first use
 # to data/digits), ResNet-18 with a CIFAR stem (3x3 conv, stride 1, no max-pool)
 # at 32x32, one process x 64 images. Runs on CPU.
-_base_ = './mocov2_r50_200e.py'
+_base_ = ['./mocov2_r50_200e.py', './_base_/models/digits_resnet18.py']
 
 model = dict(
     queue_len=4096,
-    backbone=dict(
-        _delete_=True,
-        type='mmcls.ResNet_CIFAR',
-        depth=18,
-        out_indices=[3],
-        norm_cfg=dict(type='BN')),
-    neck=dict(in_channels=512, hid_channels=512))
+    backbone={{_base_.digits_backbone}},
+    neck=dict(
+        in_channels={{_base_.digits_feat_channels}},
+        hid_channels={{_base_.digits_feat_channels}}))
 
 view_pipeline = [
     dict(type='RandomResizedCrop', size=32, scale=(0.2, 1.), backend='pillow'),
