@@ -11,6 +11,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
 from mmpretrain.registry import DATASETS
 
 
@@ -64,7 +65,8 @@ class LabelSubset:
         subset_file (str, optional): A list of image file names, one per line,
             matched against the base names of the data set's ``img_path``
             (the format of SimCLR's ``1percent.txt`` / ``10percent.txt``).
-            Every listed name must be found.
+            Every listed name must be found. When given, it alone decides the
+            subset (``fraction`` / ``per_class`` are then not used).
         fraction (float, optional): Without ``subset_file``: the fraction of
             each class to keep.
         per_class (int, optional): Without ``subset_file``: images per class.
@@ -79,13 +81,13 @@ class LabelSubset:
                  seed: int = 0) -> None:
         if isinstance(dataset, dict):
             dataset = DATASETS.build(dataset)
-        if subset_file is not None and (fraction is not None
-                                        or per_class is not None):
-            raise ValueError('LabelSubset: give subset_file or fraction / '
-                             'per_class, not both')
         dataset.full_init()
         if subset_file is not None:
+            # The configs carry a default fraction; a list file replaces it.
             indices = self._indices_of_file(dataset, subset_file)
+            print_log(
+                f'LabelSubset: {len(indices)} images listed in {subset_file} '
+                '(fraction / per_class not used)', logger='current')
         else:
             indices = class_balanced_indices(
                 [dataset.get_cat_ids(i)[0] for i in range(len(dataset))],

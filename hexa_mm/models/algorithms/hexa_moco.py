@@ -62,6 +62,14 @@ class HEXAMoCo(HardExampleMixin, MoCo):
             ``'separate'`` (default), ``'separate_tracked'`` or ``'shared'``;
             see :class:`HardExampleMixin`. How BN behaves during the attack
             itself is the generator's ``bn_mode``.
+        reuse_clean_grad (bool): Take the attack's first step from the input
+            gradient of the clean queries' own loss (same loss, same inputs, BN
+            on the clean batch's statistics) instead of a separate forward and
+            backward: one forward of the hard queries less per iteration. With
+            ``hard_fraction`` 1 the step equals the separate attack's; with less
+            the gradient's BN statistics are the whole batch's rather than the
+            hard subset's. Needs ``bn_mode='batch'``, no ``random_start`` and a
+            ``hard_bn`` other than ``'shared'``. Defaults to False.
         pretrained (str, optional): Checkpoint to load. Defaults to None.
         data_preprocessor (dict, optional): Data preprocessor config.
         init_cfg (dict or list[dict], optional): Initialisation config.
@@ -81,6 +89,7 @@ class HEXAMoCo(HardExampleMixin, MoCo):
                  w_mix: float = 1.,
                  hard_fraction: float = 1.,
                  hard_bn: str = 'separate',
+                 reuse_clean_grad: bool = False,
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
@@ -104,6 +113,19 @@ class HEXAMoCo(HardExampleMixin, MoCo):
             raise ValueError(
                 f'HEXAMoCo: hard_fraction={hard_fraction!r} must lie in (0, 1]')
         self.hard_fraction = hard_fraction
+        if reuse_clean_grad:
+            adv = self.adversarial
+            problem = (
+                'it needs model.adversarial' if adv is None else
+                f"the clean pass normalises by batch statistics, got "
+                f"adversarial.bn_mode={adv.bn_mode!r}" if adv.bn_mode != 'batch'
+                else 'a random start moves the first step away from the clean '
+                'input (adversarial.random_start=True)' if adv.random_start else
+                "hard_bn='shared' encodes the clean and hard queries in one "
+                'forward, after the attack' if hard_bn == 'shared' else None)
+            if problem:
+                raise ValueError(f'HEXAMoCo: reuse_clean_grad=True: {problem}')
+        self.reuse_clean_grad = reuse_clean_grad
 
     def _encode(self, images: torch.Tensor) -> torch.Tensor:
         """Normalised query embeddings (N, C)."""
@@ -182,6 +204,9 @@ class HEXAMoCo(HardExampleMixin, MoCo):
         im_q, im_k = inputs[0], inputs[1]
         shared_bn = self.with_hard_examples and self.hard_bn == 'shared'
 
+        reuse_grad = self.reuse_clean_grad and self.training
+        if reuse_grad:
+            im_q = im_q.detach().requires_grad_(True)
         if not shared_bn:
             # MoCo-v2's order: the query forward comes before the key encoder's
             # update, which copies the query encoder's BN buffers.
@@ -190,16 +215,24 @@ class HEXAMoCo(HardExampleMixin, MoCo):
         queue = self.queue.clone().detach()
 
         n_hard = self.num_hard(im_q.size(0))
-        hard_q, hard_k = im_q[:n_hard], k[:n_hard]
+        hard_q, hard_k = im_q[:n_hard].detach(), k[:n_hard]
 
         hard: List[Tuple[str, HardExamples]] = []
         if self.adversarial is not None:
+            input_grad = None
+            if reuse_grad:
+                input_grad = self.adversarial.loss_grad(
+                    self.head.per_sample(
+                        *self._logits(q[:n_hard], hard_k, queue)),
+                    im_q,
+                    retain_graph=True)[:n_hard]
             hard.append(('adv',
                          self.adversarial(
                              hard_q,
                              self.query_loss_fn(hard_k, queue),
                              self.data_preprocessor,
-                             model=self)))
+                             model=self,
+                             input_grad=input_grad)))
         if self.cutmix is not None:
             hard.append(('mix', self.cutmix(hard_q)))
 

@@ -85,8 +85,21 @@ class AdversarialGenerator(BaseHardExampleGenerator):
         guard = running_stats_frozen if self.bn_mode == 'batch' else bn_eval
         with torch.enable_grad(), guard(model if model is not None else
                                         nn.Identity()):
-            loss = loss_fn(x)
-            grad, = torch.autograd.grad(loss.float().sum() * self.grad_scale, x)
+            return self.loss_grad(loss_fn(x), x)
+
+    def loss_grad(self,
+                  per_sample_loss: torch.Tensor,
+                  x: torch.Tensor,
+                  retain_graph: bool = False) -> torch.Tensor:
+        """The attack's direction source: d(sum of ``per_sample_loss``) / dx.
+
+        Also what a caller with its own graph of the loss at ``x`` (e.g. the
+        clean pass) uses to hand the generator its ``input_grad``.
+        """
+        grad, = torch.autograd.grad(
+            per_sample_loss.float().sum() * self.grad_scale,
+            x,
+            retain_graph=retain_graph)
         # An fp16 overflow would give inf - inf = nan; nan carries no direction.
         return torch.nan_to_num(grad, nan=0.)
 

@@ -177,3 +177,63 @@ def test_head_must_take_soft_targets():
     cfg = tiny_hexa_cfg(head=tiny_moco_cfg()['head'])
     with pytest.raises(TypeError, match='SoftContrastiveHead'):
         MODELS.build(cfg)
+
+
+def _adversarial_queries(model, views):
+    """Run one loss and return (losses, the adversarial generator's output)."""
+    made = []
+    handle = model.adversarial.register_forward_hook(
+        lambda module, args, kwargs_out: made.append(kwargs_out.inputs))
+    try:
+        losses = model.loss([v.clone() for v in views], None)
+    finally:
+        handle.remove()
+    return losses, made[0]
+
+
+def test_reuse_clean_grad_makes_the_same_attack_with_one_forward_less():
+    separate = build(tiny_hexa_cfg(cutmix=None))
+    reused = build(tiny_hexa_cfg(cutmix=None, reuse_clean_grad=True))
+    reused.load_state_dict(separate.state_dict())
+    calls = {'separate': 0, 'reused': 0}
+    for name, model in (('separate', separate), ('reused', reused)):
+        model.backbone.register_forward_hook(
+            lambda *_, name=name: calls.__setitem__(name, calls[name] + 1))
+    views = normalized_batch(seed=3)
+    ref_losses, ref_adv = _adversarial_queries(separate, views)
+    losses, adv = _adversarial_queries(reused, views)
+    # Same perturbation (sign of the same gradient), same losses and updates.
+    assert (adv != ref_adv).float().mean() < 1e-3
+    for key in ('loss_clean', 'loss_adv'):
+        torch.testing.assert_close(losses[key], ref_losses[key])
+    for (name, a), b in zip(reused.state_dict().items(),
+                            separate.state_dict().values()):
+        torch.testing.assert_close(a, b, msg=name)
+    # Query encoder: clean + hard queries, and for 'separate' the attack's own.
+    assert calls == {'separate': 3, 'reused': 2}
+
+
+def test_reuse_clean_grad_gives_the_weights_the_same_gradients():
+    separate = build(tiny_hexa_cfg(cutmix=None))
+    reused = build(tiny_hexa_cfg(cutmix=None, reuse_clean_grad=True))
+    reused.load_state_dict(separate.state_dict())
+    views = normalized_batch(seed=4)
+    for model in (separate, reused):
+        total(model.loss([v.clone() for v in views], None)).backward()
+    for (name, a), b in zip(reused.named_parameters(),
+                            separate.parameters()):
+        if a.grad is not None or b.grad is not None:
+            torch.testing.assert_close(a.grad, b.grad, msg=name)
+
+
+@pytest.mark.parametrize('overrides, match', [
+    (dict(adversarial=None), 'needs model.adversarial'),
+    (dict(adversarial=dict(type='AdversarialGenerator', bn_mode='running')),
+     'bn_mode'),
+    (dict(adversarial=dict(type='AdversarialGenerator', random_start=True)),
+     'random_start'),
+    (dict(hard_bn='shared'), "hard_bn='shared'"),
+])
+def test_reuse_clean_grad_refuses_what_it_cannot_reproduce(overrides, match):
+    with pytest.raises(ValueError, match=match):
+        build(tiny_hexa_cfg(reuse_clean_grad=True, **overrides))
