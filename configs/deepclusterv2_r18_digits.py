@@ -1,6 +1,7 @@
-# DeepCluster-v2 on the embedded digits: ResNet-18 with a CIFAR stem, multi-crop
-# 2x32 + 2x16, 3 heads x 50 prototypes, one process x 64 images, CPU. The 8x8
-# scans hold little to crop: high-resolution crops keep >= 60% of the image.
+# DeepCluster-v2 on the embedded digits: the narrow ResNet-18 with a CIFAR stem of
+# configs/_base_/models/digits_resnet18.py, multi-crop 2x16 + 2x8, 3 heads x 50
+# prototypes, one process x 64 images, CPU. The 8x8 scans hold little to crop:
+# high-resolution crops keep >= 60% of the image, low-resolution ones 30-60%.
 _base_ = [
     './deepclusterv2_r50_200e.py', './_base_/models/digits_resnet18.py'
 ]
@@ -14,23 +15,21 @@ model = dict(
         norm_cfg=dict(type='BN1d')),
     head=dict(num_heads=3, num_prototypes=50))
 
+# The scans are grey: saturation, hue and grayscale changes would do nothing.
 color = dict(
     type='RandomApply',
-    transforms=[
-        dict(
-            type='ColorJitter',
-            brightness=0.4,
-            contrast=0.4,
-            saturation=0.4,
-            hue=0.1)
-    ],
+    transforms=[dict(type='ColorJitter', brightness=0.4, contrast=0.4)],
     prob=0.8)
 high_res = [
-    dict(type='RandomResizedCrop', size=32, scale=(0.6, 1.), backend='pillow'),
+    dict(
+        type='RandomResizedCrop',
+        size={{_base_.digits_size}},
+        scale=(0.6, 1.),
+        backend='pillow'),
     color,
 ]
 low_res = [
-    dict(type='RandomResizedCrop', size=16, scale=(0.1, 0.3), backend='pillow'),
+    dict(type='RandomResizedCrop', size=8, scale=(0.3, 0.6), backend='pillow'),
     color,
 ]
 train_pipeline = [

@@ -1,33 +1,31 @@
 # MoCo-v2 on the embedded digits (scikit-learn's 8x8 scans, exported on first use
-# to data/digits), ResNet-18 with a CIFAR stem (3x3 conv, stride 1, no max-pool)
-# at 32x32, one process x 64 images. Runs on CPU.
+# to data/digits): the narrow ResNet-18 with a CIFAR stem of
+# configs/_base_/models/digits_resnet18.py at 16x16, one process x 64 images, on
+# CPU. Scaled to 1,297 images: a queue of 512 keys (a queue longer than the data
+# set holds earlier keys of the query's own image as negatives), momentum 0.99
+# (a few hundred iterations, not 250k), crops of >= 60% of a scan (smaller crops
+# of 8x8 pixels leave two views with nothing in common).
 _base_ = ['./mocov2_r50_200e.py', './_base_/models/digits_resnet18.py']
 
 model = dict(
-    queue_len=4096,
+    queue_len=512,
+    momentum=0.99,
     backbone={{_base_.digits_backbone}},
     neck=dict(
         in_channels={{_base_.digits_feat_channels}},
         hid_channels={{_base_.digits_feat_channels}}))
 
+# The scans are grey: saturation, hue and grayscale changes would do nothing.
 view_pipeline = [
-    dict(type='RandomResizedCrop', size=32, scale=(0.2, 1.), backend='pillow'),
+    dict(
+        type='RandomResizedCrop',
+        size={{_base_.digits_size}},
+        scale=(0.6, 1.),
+        backend='pillow'),
     dict(
         type='RandomApply',
-        transforms=[
-            dict(
-                type='ColorJitter',
-                brightness=0.4,
-                contrast=0.4,
-                saturation=0.4,
-                hue=0.1)
-        ],
+        transforms=[dict(type='ColorJitter', brightness=0.4, contrast=0.4)],
         prob=0.8),
-    dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.2989)),
 ]
 train_pipeline = [
     dict(type='CheckedLoadImageFromFile', on_error='raise'),

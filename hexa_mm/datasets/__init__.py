@@ -1,4 +1,7 @@
-from .digits import (DIGITS_CLASSES, DIGITS_EVAL_PIPELINE, DigitsDataset,
+import importlib.util
+
+from .digits import (DIGITS_CLASSES, DIGITS_EVAL_PIPELINE, DIGITS_SIZE,
+                     DigitsDataset,
                      export_digits, split_digits)
 from .label_subset import (LabelSubset, class_balanced_indices,
                            read_subset_file)
@@ -6,7 +9,12 @@ from .transforms import BadImageError, CheckedLoadImageFromFile
 
 __all__ = [
     'BadImageError', 'CheckedLoadImageFromFile', 'DIGITS_CLASSES',
-    'DIGITS_EVAL_PIPELINE',
+    'DIGITS_EVAL_PIPELINE', 'DIGITS_SIZE',
     'DigitsDataset', 'LabelSubset', 'class_balanced_indices', 'export_digits',
     'read_subset_file', 'split_digits'
 ]
+
+# Detection transfer needs MMDetection, which hexa_mm treats as optional.
+if importlib.util.find_spec('mmdet') is not None:
+    from .digit_canvases import DigitCanvasDataset, export_digit_canvases
+    __all__ += ['DigitCanvasDataset', 'export_digit_canvases']

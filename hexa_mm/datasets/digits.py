@@ -22,10 +22,13 @@ from mmpretrain.registry import DATASETS as MMPRETRAIN_DATASETS
 from mmselfsup.registry import DATASETS
 
 DIGITS_CLASSES = tuple(str(i) for i in range(10))
-#: Labelled, indexed 32x32 digits for feature evaluation (kNN, probes).
+#: Side of the digits configs' network inputs (configs/_base_/models/
+#: digits_resnet18.py, ``digits_size``): the 8x8 scans upscaled.
+DIGITS_SIZE = 16
+#: Labelled, indexed digits for feature evaluation (kNN, probes).
 DIGITS_EVAL_PIPELINE = [
     dict(type='CheckedLoadImageFromFile'),
-    dict(type='Resize', scale=(32, 32), backend='pillow'),
+    dict(type='Resize', scale=(DIGITS_SIZE, DIGITS_SIZE), backend='pillow'),
     dict(
         type='PackSelfSupInputs',
         algorithm_keys=['gt_label', 'sample_idx'],

@@ -14,7 +14,8 @@ steps add to a child process (Linux), beyond its imports.
 
 Families:
   moco:     MMSelfSup's stock MoCo (its own config) / HEXAMoCo with both hard
-            terms off (our wrapper) / HEXA-MoCo at hard_fraction 1, 0.5, 0.25
+            terms off (our wrapper) / HEXA-MoCo at hard_fraction 1 and 0.5,
+            with and without reuse_clean_grad, and 0.25 with it
   dcluster: DeepCluster-v2 / HEXA-DCluster (both kinds on the 2 high-res crops)
 """
 import argparse
@@ -40,6 +41,7 @@ from mmselfsup.structures import SelfSupDataSample  # noqa: E402
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 STOCK_MOCO = 'mmselfsup::selfsup/mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py'
+DIGITS_BACKBONE = '_base_/models/digits_resnet18.py'
 
 
 def config_path(config):
@@ -55,10 +57,11 @@ def model_cfg(config, backbone, **overrides):
     """The config's model, with the digits' ResNet-18 or the full ResNet-50."""
     cfg = copy.deepcopy(Config.fromfile(config_path(config)).model.to_dict())
     if backbone == 'digits':
-        cfg['backbone'] = dict(
-            type='mmcls.ResNet_CIFAR', depth=18, out_indices=[3],
-            norm_cfg=dict(type='BN'))
-        cfg['neck'].update(in_channels=512, hid_channels=512)
+        digits = Config.fromfile(config_path(DIGITS_BACKBONE))
+        cfg['backbone'] = digits.digits_backbone.to_dict()
+        cfg['backbone'].pop('_delete_', None)
+        cfg['neck'].update(in_channels=digits.digits_feat_channels,
+                           hid_channels=digits.digits_feat_channels)
     if 'norm_cfg' in cfg.get('backbone', {}):
         cfg['backbone']['norm_cfg'] = dict(type='BN')  # no process group here
     if cfg['neck'].get('type') == 'SwAVNeck':
@@ -78,9 +81,12 @@ def methods(family, backbone, batch):
             ('MoCo-v2 (HEXAMoCo, hard terms off)',
              model_cfg(hexa, backbone, adversarial=None, cutmix=None,
                        **queue), 2),
-        ] + [(f'HEXA-MoCo hard_fraction={f}',
-              model_cfg(hexa, backbone, hard_fraction=f, **queue), 2)
-             for f in (1.0, 0.5, 0.25)]
+        ] + [(f'HEXA-MoCo hard_fraction={f}' +
+              (' reuse_clean_grad' if reuse else ''),
+              model_cfg(hexa, backbone, hard_fraction=f,
+                        reuse_clean_grad=reuse, **queue), 2)
+             for f, reuse in ((1.0, False), (1.0, True), (0.5, False),
+                              (0.5, True), (0.25, True))]
     num = dict(num_samples=max(4096, batch), head=dict(
         type='MultiPrototypeHead', num_heads=3, num_prototypes=300,
         feat_dim=128, temperature=0.1))

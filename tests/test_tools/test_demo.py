@@ -1,0 +1,57 @@
+"""``make demo`` in small: every method family, one epoch, all outputs."""
+import json
+
+import numpy as np
+from PIL import Image
+
+from tool_runs import load_tool
+
+demo = load_tool('demo')
+
+
+def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
+    out = tmp_path / 'results'
+    runs = demo.main([
+        '--methods', 'mocov2', 'deepclusterv2', '--epochs', '2',
+        '--eval-interval', '1', '--data-root', str(digits_root), '--out',
+        str(out), '--work-dir', str(tmp_path / 'work')
+    ])
+    assert [r['method'] for r in runs] == [
+        'random init', 'mocov2', 'deepclusterv2'
+    ]
+    for run in runs[1:]:
+        # kNN after every epoch, and a checkpoint of the last one.
+        assert [e for e, _ in run['curve']] == [1, 2]
+        assert (tmp_path / 'work' / f"{run['method']}_seed0" /
+                'epoch_2.pth').is_file()
+    for run in runs:
+        for key in ('knn_top1', 'linear_top1'):
+            assert 10 < run[key] <= 100, (run['method'], key, run[key])
+
+    saved = json.loads((out / 'demo.json').read_text())
+    assert saved['runs'] == json.loads(json.dumps(runs))
+    assert [row['method'] for row in saved['summary']] == [
+        'random init', 'mocov2', 'deepclusterv2'
+    ]
+    table = (out / 'demo.md').read_text()
+    assert table.startswith('| method | epochs | seeds |')
+    assert '| mocov2 | 2 | 1 |' in table
+    assert table in capsys.readouterr().out
+
+    plot = np.asarray(Image.open(out / 'demo.png').convert('L'))
+    assert plot.shape[0] > 300 and plot.shape[1] > 400
+    assert plot.std() > 10  # lines and text, not a blank canvas
+    assert not list(out.glob('*.tmp*'))
+
+
+def test_quality_summary_has_mean_and_spread_over_seeds():
+    quality = demo.quality
+    runs = [
+        dict(method='m', seed=s, epochs=3, minutes=1., knn_top1=k,
+             linear_top1=k + 1, curve=[[3, k]]) for s, k in enumerate((80, 84))
+    ]
+    row, = quality.summarize(runs)
+    assert row['seeds'] == 2 and row['knn_top1'] == 82
+    assert row['knn_top1_std'] == 2 and row['linear_top1'] == 83
+    assert '| m | 3 | 2 | 1.0 | 82.0 +- 2.0 | 83.0 +- 2.0 |' in \
+        quality.markdown([row])

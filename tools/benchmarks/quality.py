@@ -1,0 +1,282 @@
+"""Does HEXA beat its baseline? Pre-train on the embedded digits over seeds.
+
+    python tools/benchmarks/quality.py [--methods mocov2 hexa_moco ...]
+        [--seeds 0 1 2] [--epochs N] [--eval-interval E]
+        [--out results/quality] [--work-dir work_dirs/quality]
+
+Every method pre-trains through MMEngine's Runner with the same budget and seed
+(per-epoch log lines), scored every ``--eval-interval`` epochs by weighted kNN
+(k = 20, T = 0.1) on the 500 validation digits, and at the end by kNN and by a
+linear probe (logistic regression on the frozen, standardised features of the
+1,297 training digits). Each seed also scores the randomly initialised backbone
+(the models' common starting point: the bar to beat). Per method it reports the
+mean and the spread (population std) over seeds, and writes, after every run so
+that an interruption loses nothing already measured::
+
+    <out>/<name>.json   every run: per-epoch kNN curve, final scores, minutes
+    <out>/<name>.md     the table
+    <out>/<name>.png    kNN top-1 against epoch, mean +- std over seeds
+
+``tools/demo.py`` is this benchmark with one seed and the demo's budget.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import statistics
+import sys
+import time
+
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
+
+import torch  # noqa: E402
+from mmengine.registry import init_default_scope  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from hexa_mm.datasets import (DIGITS_EVAL_PIPELINE, DigitsDataset,  # noqa
+                              export_digits)
+from hexa_mm.engine.hooks import KNNEvalHook  # noqa: E402
+from hexa_mm.evaluation import (extract_features, knn_accuracy,  # noqa: E402
+                                linear_probe_top1, sequential_loader,
+                                standardize)
+from hexa_mm.utils import load_cfg  # noqa: E402
+from hexa_mm.utils.atomic_io import atomic_write_bytes  # noqa: E402
+from mmselfsup.registry import MODELS  # noqa: E402
+
+ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+#: name -> (config, overrides). Variants of one config differ in one knob.
+METHODS = {
+    'mocov2': ('configs/mocov2_r18_digits.py', {}),
+    'hexa_moco': ('configs/hexa_moco_r18_digits.py', {}),
+    'hexa_moco_f0.5': ('configs/hexa_moco_r18_digits.py', {
+        'model.hard_fraction': 0.5
+    }),
+    'hexa_moco_f0.25': ('configs/hexa_moco_r18_digits.py', {
+        'model.hard_fraction': 0.25
+    }),
+    'deepclusterv2': ('configs/deepclusterv2_r18_digits.py', {}),
+    'hexa_dcluster': ('configs/hexa_dcluster_r18_digits.py', {}),
+}
+RANDOM = 'random init'
+KNN_K = 20  # of 1,297 training digits: k = 200 would span 1.5 classes
+KNN_T = 0.1
+
+
+def parse_args(argv=None, defaults=None):
+    defaults = {
+        **dict(
+            methods=['mocov2', 'hexa_moco', 'hexa_moco_f0.5'],
+            seeds=[0, 1, 2],
+            epochs=None,
+            eval_interval=None,
+            name='quality',
+            out=osp.join(ROOT, 'results', 'quality'),
+            work_dir=osp.join(ROOT, 'work_dirs', 'quality')),
+        **(defaults or {})
+    }
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--methods', nargs='+', choices=list(METHODS))
+    parser.add_argument('--seeds', nargs='+', type=int)
+    parser.add_argument(
+        '--epochs', type=int,
+        help="pre-training epochs of every method (default: each config's)")
+    parser.add_argument(
+        '--eval-interval', type=int,
+        help='epochs between kNN evaluations (default: about 10 per run)')
+    parser.add_argument('--data-root', default=osp.join(ROOT, 'data/digits'))
+    parser.add_argument('--work-dir', help='checkpoints and logs')
+    parser.add_argument('--out', help='folder of the tables and the plot')
+    parser.add_argument('--name', help='file name stem of the results')
+    parser.set_defaults(**defaults)
+    args = parser.parse_args(argv)
+    for flag, value in (('--epochs', args.epochs),
+                        ('--eval-interval', args.eval_interval)):
+        if value is not None and value < 1:
+            parser.error(f'{flag} {value}: expected >= 1')
+    return args
+
+
+def eval_datasets(data_root):
+    """KNNEvalHook's reference (train) and scored (val) splits."""
+    return {
+        f'{split}_dataset': dict(type='DigitsDataset', data_root=data_root,
+                                 split=split, pipeline=DIGITS_EVAL_PIPELINE)
+        for split in ('train', 'val')
+    }
+
+
+def final_scores(model, data_root):
+    """kNN and linear-probe top-1 (%) of the frozen backbone."""
+    train, val = (
+        extract_features(
+            model,
+            sequential_loader(
+                DigitsDataset(data_root, split, pipeline=DIGITS_EVAL_PIPELINE),
+                batch_size=256)) for split in ('train', 'val'))
+    knn = knn_accuracy(*train, *val, num_classes=10, k=KNN_K,
+                       temperature=KNN_T)
+    train_x, val_x = standardize(train[0], val[0])
+    linear = linear_probe_top1(train_x, train[1], val_x, val[1])
+    return dict(knn_top1=round(knn, 2), linear_top1=round(linear, 2))
+
+
+def method_cfg(method, seed, args):
+    config, overrides = METHODS[method]
+    options = {
+        'train_dataloader.dataset.data_root': args.data_root,
+        'randomness.seed': seed,
+        **overrides
+    }
+    if args.epochs is not None:
+        options['train_cfg.max_epochs'] = args.epochs
+    cfg = load_cfg(
+        osp.join(ROOT, config),
+        cfg_options=options,
+        work_dir=osp.join(args.work_dir, f'{method}_seed{seed}'))
+    epochs = cfg.train_cfg.max_epochs
+    # The configs' schedule spans their own epochs: stretch it to the budget.
+    for scheduler in cfg.param_scheduler:
+        if scheduler.get('by_epoch', True) and 'T_max' in scheduler:
+            scheduler.update(T_max=epochs, begin=0, end=epochs)
+    interval = args.eval_interval or max(1, epochs // 10)
+    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+        dict(type='KNNEvalHook', interval=interval, k=KNN_K,
+             temperature=KNN_T, **eval_datasets(args.data_root))
+    ]
+    cfg.default_hooks.checkpoint.update(interval=epochs, max_keep_ckpts=1)
+    cfg.experiment_name = f'{args.name}_{method}_seed{seed}'
+    return cfg
+
+
+def pretrain(method, seed, args):
+    cfg = method_cfg(method, seed, args)
+    start = time.time()
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    minutes = (time.time() - start) / 60
+    knn_hook = next(h for h in runner.hooks if isinstance(h, KNNEvalHook))
+    epochs = cfg.train_cfg.max_epochs
+    return dict(
+        method=method,
+        seed=seed,
+        epochs=epochs,
+        minutes=round(minutes, 2),
+        curve=[[e, round(top1, 2)] for e, top1 in knn_hook.history],
+        checkpoint=osp.join(cfg.work_dir, f'epoch_{epochs}.pth'),
+        **final_scores(runner.model, args.data_root))
+
+
+def random_init(seed, args):
+    cfg = method_cfg(args.methods[0], seed, args)
+    torch.manual_seed(seed)
+    model = MODELS.build(cfg.model)
+    return dict(method=RANDOM, seed=seed, epochs=0, minutes=0., curve=[],
+                checkpoint=None, **final_scores(model, args.data_root))
+
+
+def _mean_std(values):
+    mean = statistics.fmean(values)
+    return mean, (statistics.pstdev(values) if len(values) > 1 else 0.)
+
+
+def summarize(runs):
+    """One row per method: means and spreads over its seeds."""
+    rows = []
+    for method in dict.fromkeys(r['method'] for r in runs):
+        mine = [r for r in runs if r['method'] == method]
+        row = dict(method=method, seeds=len(mine), epochs=mine[0]['epochs'],
+                   minutes=round(statistics.fmean(r['minutes'] for r in mine),
+                                 2))
+        for key in ('knn_top1', 'linear_top1'):
+            mean, std = _mean_std([r[key] for r in mine])
+            row[key] = round(mean, 2)
+            row[key + '_std'] = round(std, 2)
+        rows.append(row)
+    return rows
+
+
+def markdown(rows):
+    lines = [
+        f'| method | epochs | seeds | minutes / run | kNN top-1 (k={KNN_K}) '
+        '| linear top-1 |', '|---|---|---|---|---|---|'
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['method']} | {r['epochs']} | {r['seeds']} | "
+            f"{r['minutes']:.1f} | {r['knn_top1']:.1f} +- "
+            f"{r['knn_top1_std']:.1f} | {r['linear_top1']:.1f} +- "
+            f"{r['linear_top1_std']:.1f} |")
+    return '\n'.join(lines)
+
+
+def plot(runs, path):
+    """kNN top-1 against epoch per method (mean +- std over seeds); epoch 0 is
+    the random backbone, every method's starting point."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    start = [r['knn_top1'] for r in runs if r['method'] == RANDOM]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for method in dict.fromkeys(r['method'] for r in runs):
+        curves = [r['curve'] for r in runs if r['method'] == method]
+        if method == RANDOM or not curves[0]:
+            continue
+        epochs = [e for e, _ in curves[0]]
+        points = [[c[i][1] for c in curves if len(c) > i]
+                  for i in range(len(epochs))]
+        if start:
+            epochs, points = [0] + epochs, [start] + points
+        mean = [statistics.fmean(p) for p in points]
+        std = [statistics.pstdev(p) if len(p) > 1 else 0. for p in points]
+        line, = ax.plot(epochs, mean, marker='o', ms=3, label=method)
+        ax.fill_between(epochs, [m - s for m, s in zip(mean, std)],
+                        [m + s for m, s in zip(mean, std)],
+                        color=line.get_color(), alpha=0.2)
+    if start:
+        ax.axhline(statistics.fmean(start), color='grey', ls='--',
+                   label=RANDOM)
+    ax.set_xlabel('pre-training epoch')
+    ax.set_ylabel(f'kNN top-1 (%), k={KNN_K}, 500 val digits')
+    ax.set_title(f'Embedded digits, {len(start) or 1} seed(s)')
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    tmp = path + '.tmp.png'
+    fig.savefig(tmp, dpi=120)
+    plt.close(fig)
+    os.replace(tmp, path)
+
+
+def write_results(runs, args):
+    os.makedirs(args.out, exist_ok=True)
+    stem = osp.join(args.out, args.name)
+    rows = summarize(runs)
+    table = markdown(rows)
+    atomic_write_bytes(
+        json.dumps(dict(summary=rows, runs=runs), indent=2).encode(),
+        stem + '.json')
+    atomic_write_bytes((table + '\n').encode(), stem + '.md')
+    plot(runs, stem + '.png')
+    return table
+
+
+def main(argv=None, defaults=None):
+    args = parse_args(argv, defaults)
+    init_default_scope('mmselfsup')  # as the configs do, for the eval pipeline
+    export_digits(args.data_root)
+    runs = []
+    for seed in args.seeds:
+        runs.append(random_init(seed, args))
+        for method in args.methods:
+            print(f'== {method}, seed {seed} ==', flush=True)
+            runs.append(pretrain(method, seed, args))
+            write_results(runs, args)
+    table = write_results(runs, args)
+    print('\n' + table + '\n')
+    stem = osp.join(args.out, args.name)
+    print(f'results: {stem}.md, {stem}.json, {stem}.png')
+    return runs
+
+
+if __name__ == '__main__':
+    main()
