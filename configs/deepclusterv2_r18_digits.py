@@ -51,7 +51,7 @@ train_dataloader = dict(
         split='train',
         pipeline=train_pipeline))
 
-max_epochs = 20
+max_epochs = 25
 # SGD instead of LARS: a batch of 64 needs no layer-wise adaptation.
 sgd = dict(type='SGD', lr=0.3, momentum=0.9, weight_decay=5e-4)
 optimizer = dict(_delete_=True, **sgd)

@@ -45,7 +45,7 @@ train_dataloader = dict(
 
 optimizer = dict(lr=0.06, weight_decay=5e-4)
 optim_wrapper = dict(optimizer=optimizer)
-max_epochs = 20
+max_epochs = 25
 param_scheduler = [
     dict(
         type='CosineAnnealingLR',

@@ -16,7 +16,7 @@
 # nothing frozen (MoCo's detection recipe, with plain BN: one process). Random
 # backbone by default (the baseline); a pre-trained run:
 #   python tools/model_converters/extract_backbone_weights.py \
-#       work_dirs/mocov2_r18_digits/epoch_20.pth mocov2_backbone.pth
+#       work_dirs/mocov2_r18_digits/epoch_25.pth mocov2_backbone.pth
 #   python tools/train.py \
 #       configs/benchmarks/mmdetection/digits/faster-rcnn_r18_digits-canvas.py \
 #       --work-dir work_dirs/det_digits_mocov2 \
