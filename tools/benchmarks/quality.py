@@ -8,14 +8,17 @@ Every method pre-trains through MMEngine's Runner with the same budget and seed
 (per-epoch log lines), scored every ``--eval-interval`` epochs by weighted kNN
 (k = 20, T = 0.1) on the 500 validation digits, and at the end by kNN and by a
 linear probe (logistic regression on the frozen, standardised features of the
-1,297 training digits). Each seed also scores the randomly initialised backbone
-(the models' common starting point: the bar to beat). Per method it reports the
+1,297 training digits). Each seed also scores a randomly initialised backbone
+of the same architecture with PyTorch's default initialisation: the bar to beat,
+and a higher one than the Kaiming initialisation the Runner applies before
+pre-training (README gives both). Per method it reports the
 mean and the spread (population std) over seeds, and writes, after every run so
 that an interruption loses nothing already measured::
 
     <out>/<name>.json   every run: per-epoch kNN curve, final scores, minutes
     <out>/<name>.md     the table
-    <out>/<name>.png    kNN top-1 against epoch, mean +- std over seeds
+    <out>/<name>.png    kNN top-1 against epoch, mean +- std over seeds,
+                        the random backbone as a dashed line
 
 ``tools/demo.py`` is this benchmark with one seed and the demo's budget.
 """
@@ -213,8 +216,8 @@ def markdown(rows):
 
 
 def plot(runs, path):
-    """kNN top-1 against epoch per method (mean +- std over seeds); epoch 0 is
-    the random backbone, every method's starting point."""
+    """kNN top-1 against epoch per method (mean +- std over seeds) and the
+    random backbone's as a dashed line."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -227,8 +230,6 @@ def plot(runs, path):
         epochs = [e for e, _ in curves[0]]
         points = [[c[i][1] for c in curves if len(c) > i]
                   for i in range(len(epochs))]
-        if start:
-            epochs, points = [0] + epochs, [start] + points
         mean = [statistics.fmean(p) for p in points]
         std = [statistics.pstdev(p) if len(p) > 1 else 0. for p in points]
         line, = ax.plot(epochs, mean, marker='o', ms=3, label=method)
