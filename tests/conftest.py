@@ -13,10 +13,18 @@ for path in (ROOT, HELPERS):
         sys.path.insert(0, path)
 
 import hexa_mm  # noqa: E402,F401  registers hexa_mm's modules
-from mmengine.registry import init_default_scope  # noqa: E402
+from mmengine.registry import DefaultScope, init_default_scope  # noqa: E402
 
 # What every config of the project sets: unscoped names resolve in MMSelfSup.
 init_default_scope('mmselfsup')
+
+
+@pytest.fixture(autouse=True)
+def mmselfsup_scope():
+    """Every test starts in MMSelfSup's scope: a Runner built from an MMPretrain
+    or MMDetection config leaves its own scope current for the whole process."""
+    with DefaultScope.overwrite_default_scope('mmselfsup'):
+        yield
 
 # Two cores: one intra-op thread per process keeps the 2-process tests fast.
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))

@@ -41,9 +41,9 @@ def test_misspelled_generator_field_is_named():
 
 def test_queue_must_divide_by_the_global_batch():
     c = cfg()
-    validate_config(c, world_size=4)  # 4096 % 256 == 0
+    validate_config(c, world_size=8)  # 512 % (8 x 64) == 0
     with pytest.raises(ConfigError,
-                       match=r'model.queue_len=4096 must be a multiple of the '
+                       match=r'model.queue_len=512 must be a multiple of the '
                        r'global batch 192 \(train_dataloader.batch_size=64 x 3'):
         validate_config(c, world_size=3)
 
