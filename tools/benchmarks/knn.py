@@ -73,6 +73,8 @@ def main(argv=None):
     cfg = load_cfg(args.config, args.launcher, args.cfg_options)
     if args.launcher != 'none':
         init_dist(args.launcher, **cfg.env_cfg.get('dist_cfg', {}))
+    # Read before close_distributed(): afterwards every rank reports rank 0.
+    rank = get_rank()
     try:
         init_default_scope(cfg.get('default_scope', 'mmselfsup'))
         model = MODELS.build(cfg.model)
@@ -91,7 +93,7 @@ def main(argv=None):
     result = dict(config=args.config, checkpoint=args.checkpoint,
                   dataset=args.dataset, k=args.k,
                   temperature=args.temperature, knn_top1=top1)
-    if get_rank() == 0:
+    if rank == 0:
         print(f'kNN (k={args.k}, T={args.temperature}) top-1: {top1:.2f}')
         if args.out:
             with open(args.out, 'w') as f:
