@@ -228,3 +228,6 @@ def apply_workarounds() -> None:
 
 check_versions()
 apply_workarounds()
+#: MMDetection is optional (OPTIONAL above): detection transfer registers only
+#: when it is installed.
+HAS_MMDET = _module_exists('mmdet')

@@ -1,5 +1,4 @@
-import importlib.util
-
+from ..compat import HAS_MMDET
 from .digits import (DIGITS_CLASSES, DIGITS_EVAL_PIPELINE, DIGITS_SIZE,
                      DigitsDataset,
                      export_digits, split_digits)
@@ -14,7 +13,6 @@ __all__ = [
     'read_subset_file', 'split_digits'
 ]
 
-# Detection transfer needs MMDetection, which hexa_mm treats as optional.
-if importlib.util.find_spec('mmdet') is not None:
+if HAS_MMDET:
     from .digit_canvases import DigitCanvasDataset, export_digit_canvases
     __all__ += ['DigitCanvasDataset', 'export_digit_canvases']
