@@ -91,3 +91,21 @@ def test_dataset_exports_on_first_use_and_runs_a_pipeline(tmp_path):
 def test_bad_split_is_named(tmp_path):
     with pytest.raises(ValueError, match="split='test'"):
         DigitsDataset(data_root=str(tmp_path / 'x'), split='test')
+
+
+def test_eval_pipeline_size_is_the_configs_input_size():
+    """hexa_mm.datasets.DIGITS_SIZE (the evaluation pipeline) and the configs'
+    digits_size (the training crops) are one number written twice."""
+    import os.path as osp
+
+    from mmengine.config import Config
+
+    from hexa_mm.datasets import DIGITS_EVAL_PIPELINE, DIGITS_SIZE
+    root = osp.join(osp.dirname(__file__), '..', '..', 'configs')
+    base = Config.fromfile(
+        osp.join(root, '_base_', 'models', 'digits_resnet18.py'))
+    assert base.digits_size == DIGITS_SIZE
+    resize, = [t for t in DIGITS_EVAL_PIPELINE if t['type'] == 'Resize']
+    assert resize['scale'] == (DIGITS_SIZE, DIGITS_SIZE)
+    moco = Config.fromfile(osp.join(root, 'mocov2_r18_digits.py'))
+    assert moco.view_pipeline[0]['size'] == DIGITS_SIZE
