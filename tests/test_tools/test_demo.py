@@ -16,10 +16,13 @@ def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
         '--eval-interval', '1', '--data-root', str(digits_root), '--out',
         str(out), '--work-dir', str(tmp_path / 'work')
     ])
-    assert [r['method'] for r in runs] == [
-        'random init', 'mocov2', 'deepclusterv2'
+    randoms = ['random init', 'random init (PyTorch default)']
+    assert [r['method'] for r in runs] == randoms + [
+        'mocov2', 'deepclusterv2'
     ]
-    for run in runs[1:]:
+    # Two initialisations of the random bar, two different scores.
+    assert runs[0]['knn_top1'] != runs[1]['knn_top1']
+    for run in runs[2:]:
         # kNN after every epoch, and a checkpoint of the last one.
         assert [e for e, _ in run['curve']] == [1, 2]
         assert (tmp_path / 'work' / f"{run['method']}_seed0" /
@@ -30,8 +33,8 @@ def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
 
     saved = json.loads((out / 'demo.json').read_text())
     assert saved['runs'] == json.loads(json.dumps(runs))
-    assert [row['method'] for row in saved['summary']] == [
-        'random init', 'mocov2', 'deepclusterv2'
+    assert [row['method'] for row in saved['summary']] == randoms + [
+        'mocov2', 'deepclusterv2'
     ]
     table = (out / 'demo.md').read_text()
     assert table.startswith('| method | epochs | seeds |')
@@ -55,3 +58,21 @@ def test_quality_summary_has_mean_and_spread_over_seeds():
     assert row['knn_top1_std'] == 2 and row['linear_top1'] == 83
     assert '| m | 3 | 2 | 1.0 | 82.0 +- 2.0 | 83.0 +- 2.0 |' in \
         quality.markdown([row])
+
+
+def test_quality_runs_every_seed_in_order(digits_root, tmp_path):
+    quality = demo.quality
+    runs = quality.main([
+        '--methods', 'mocov2', '--seeds', '0', '1', '--epochs', '1',
+        '--data-root', str(digits_root), '--out',
+        str(tmp_path / 'out'), '--work-dir', str(tmp_path / 'work')
+    ])
+    assert [(r['method'], r['seed']) for r in runs] == [
+        (name, seed) for seed in (0, 1)
+        for name in [*quality.RANDOM, 'mocov2']
+    ]
+    # Other seeds, other random backbones and other pre-training runs.
+    assert runs[0]['knn_top1'] != runs[3]['knn_top1']
+    summary = json.loads((tmp_path / 'out' / 'quality.json').read_text())
+    row = next(r for r in summary['summary'] if r['method'] == 'mocov2')
+    assert row['seeds'] == 2 and row['knn_top1_std'] > 0

@@ -31,7 +31,13 @@ def run(digits_root, tmp_path, *extra):
 def test_scores_the_digits_and_loads_a_checkpoint_strictly(
         tmp_path, digits_root):
     random_init = run(digits_root, tmp_path)
+    assert random_init['random_init'] == 'init_cfg'
     assert 40 < random_init['knn_top1'] <= 100  # chance is 10%
+    # Seeded: the same random backbone again; PyTorch's init is another one.
+    assert run(digits_root, tmp_path) == random_init
+    pytorch_init = run(digits_root, tmp_path, '--random-init', 'pytorch')
+    assert pytorch_init['random_init'] == 'pytorch'
+    assert pytorch_init['knn_top1'] != random_init['knn_top1']
     # A checkpoint of other weights gives another score; a wrong one fails.
     torch.manual_seed(123)
     other = MODELS.build(tiny_moco_cfg(type='MoCo', queue_len=64))

@@ -8,17 +8,18 @@ Every method pre-trains through MMEngine's Runner with the same budget and seed
 (per-epoch log lines), scored every ``--eval-interval`` epochs by weighted kNN
 (k = 20, T = 0.1) on the 500 validation digits, and at the end by kNN and by a
 linear probe (logistic regression on the frozen, standardised features of the
-1,297 training digits). Each seed also scores a randomly initialised backbone
-of the same architecture with PyTorch's default initialisation: the bar to beat,
-and a higher one than the Kaiming initialisation the Runner applies before
-pre-training (README gives both). Per method it reports the
+1,297 training digits). Each seed also scores two randomly initialised
+backbones of the same architecture, the bars to beat: the modules' own
+initialisation (Kaiming for ResNet: where pre-training starts, and the random
+init of every other tool), and PyTorch's default initialisation, a higher bar
+on these small images (hexa_mm.evaluation.probe). Per method it reports the
 mean and the spread (population std) over seeds, and writes, after every run so
 that an interruption loses nothing already measured::
 
     <out>/<name>.json   every run: per-epoch kNN curve, final scores, minutes
     <out>/<name>.md     the table
     <out>/<name>.png    kNN top-1 against epoch, mean +- std over seeds,
-                        the random backbone as a dashed line
+                        the random backbones as dashed lines
 
 ``tools/demo.py`` is this benchmark with one seed and the demo's budget.
 """
@@ -39,12 +40,12 @@ from mmengine.runner import Runner  # noqa: E402
 from hexa_mm.datasets import (DIGITS_EVAL_PIPELINE, DigitsDataset,  # noqa
                               export_digits)
 from hexa_mm.engine.hooks import KNNEvalHook  # noqa: E402
-from hexa_mm.evaluation import (extract_features, knn_accuracy,  # noqa: E402
+from hexa_mm.evaluation import (build_probe_model,  # noqa: E402
+                                extract_features, knn_accuracy,
                                 linear_probe_top1, sequential_loader,
                                 standardize)
 from hexa_mm.utils import load_cfg  # noqa: E402
 from hexa_mm.utils.atomic_io import atomic_write_bytes  # noqa: E402
-from mmselfsup.registry import MODELS  # noqa: E402
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 #: name -> (config, overrides). Variants of one config differ in one knob.
@@ -63,7 +64,11 @@ METHODS = {
     'deepclusterv2': ('configs/deepclusterv2_r18_digits.py', {}),
     'hexa_dcluster': ('configs/hexa_dcluster_r18_digits.py', {}),
 }
-RANDOM = 'random init'
+#: The random-init rows: name -> build_probe_model's random_init.
+RANDOM = {
+    'random init': 'init_cfg',
+    'random init (PyTorch default)': 'pytorch',
+}
 KNN_K = 20  # of 1,297 training digits: k = 200 would span 1.5 classes
 KNN_T = 0.1
 
@@ -173,11 +178,16 @@ def pretrain(method, seed, args):
 
 
 def random_init(seed, args):
+    """One run per :data:`RANDOM` row: the frozen random backbone's scores."""
     cfg = method_cfg(args.methods[0], seed, args)
-    torch.manual_seed(seed)
-    model = MODELS.build(cfg.model)
-    return dict(method=RANDOM, seed=seed, epochs=0, minutes=0., curve=[],
-                checkpoint=None, **final_scores(model, args.data_root))
+    runs = []
+    for name, init in RANDOM.items():
+        torch.manual_seed(seed)
+        model = build_probe_model(cfg.model, random_init=init)
+        runs.append(
+            dict(method=name, seed=seed, epochs=0, minutes=0., curve=[],
+                 checkpoint=None, **final_scores(model, args.data_root)))
+    return runs
 
 
 def _mean_std(values):
@@ -217,15 +227,14 @@ def markdown(rows):
 
 def plot(runs, path):
     """kNN top-1 against epoch per method (mean +- std over seeds) and the
-    random backbone's as a dashed line."""
+    random backbones' as dashed lines."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    start = [r['knn_top1'] for r in runs if r['method'] == RANDOM]
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for method in dict.fromkeys(r['method'] for r in runs):
         curves = [r['curve'] for r in runs if r['method'] == method]
-        if method == RANDOM or not curves[0]:
+        if method in RANDOM or not curves[0]:
             continue
         epochs = [e for e, _ in curves[0]]
         points = [[c[i][1] for c in curves if len(c) > i]
@@ -236,12 +245,15 @@ def plot(runs, path):
         ax.fill_between(epochs, [m - s for m, s in zip(mean, std)],
                         [m + s for m, s in zip(mean, std)],
                         color=line.get_color(), alpha=0.2)
-    if start:
-        ax.axhline(statistics.fmean(start), color='grey', ls='--',
-                   label=RANDOM)
+    for (name, _), style in zip(RANDOM.items(), ('--', ':')):
+        start = [r['knn_top1'] for r in runs if r['method'] == name]
+        if start:
+            ax.axhline(statistics.fmean(start), color='grey', ls=style,
+                       label=name)
     ax.set_xlabel('pre-training epoch')
     ax.set_ylabel(f'kNN top-1 (%), k={KNN_K}, 500 val digits')
-    ax.set_title(f'Embedded digits, {len(start) or 1} seed(s)')
+    seeds = len({r['seed'] for r in runs})
+    ax.set_title(f'Embedded digits, {seeds} seed(s)')
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -270,7 +282,7 @@ def main(argv=None, defaults=None):
     export_digits(args.data_root)
     runs = []
     for seed in args.seeds:
-        runs.append(random_init(seed, args))
+        runs.extend(random_init(seed, args))
         for method in args.methods:
             print(f'== {method}, seed {seed} ==', flush=True)
             runs.append(pretrain(method, seed, args))
