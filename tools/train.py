@@ -4,7 +4,9 @@
         [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
 
 Runs from the repository root without installing hexa_mm: the repository is put
-on ``sys.path`` first.
+on ``sys.path`` first. Before the Runner starts, the config is validated and a
+``Pretrained`` backbone init is checked against its checkpoint (MMEngine would
+only warn if nothing of it loaded).
 """
 import argparse
 import os
@@ -16,7 +18,8 @@ sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from hexa_mm.utils import (add_common_args, close_distributed,  # noqa: E402
+from hexa_mm.utils import (add_common_args,  # noqa: E402
+                           check_pretrained_backbone, close_distributed,
                            load_cfg, validate_config)
 
 
@@ -68,6 +71,7 @@ def build_cfg(args) -> Config:
         cfg.resume = True
         cfg.load_from = args.resume
     validate_config(cfg)
+    check_pretrained_backbone(cfg)
     return cfg
 
 

@@ -1,10 +1,13 @@
 from .atomic_io import atomic_write_bytes
-from .checkpoint import extract_backbone, save_backbone
+from .checkpoint import (build_bare_backbone, check_pretrained_backbone,
+                         extract_backbone, fit_mismatches, save_backbone,
+                         state_shapes)
 from .cli import add_common_args, close_distributed, load_cfg
 from .config_check import ConfigError, accepted_fields, validate_config
 
 __all__ = [
     'ConfigError', 'accepted_fields', 'add_common_args', 'atomic_write_bytes',
-    'close_distributed',
-    'extract_backbone', 'load_cfg', 'save_backbone', 'validate_config'
+    'build_bare_backbone', 'check_pretrained_backbone', 'close_distributed',
+    'extract_backbone', 'fit_mismatches', 'load_cfg', 'save_backbone',
+    'state_shapes', 'validate_config'
 ]

@@ -1,8 +1,11 @@
-"""Pre-training checkpoint -> backbone weights for downstream tasks."""
+"""Pre-training checkpoint -> backbone weights for downstream tasks, and the
+checks that a backbone's weights fit the config that loads them."""
+import copy
 import io
 import os
+import os.path as osp
 from collections import Counter, OrderedDict
-from typing import Dict, Union
+from typing import Dict, List, Tuple, Union
 
 import torch
 
@@ -38,11 +41,14 @@ def extract_backbone(checkpoint: Union[str, os.PathLike],
         for key, value in state.items()
         if key.startswith(prefix) and isinstance(value, torch.Tensor))
     if not out:
-        found = Counter(key.split('.', 1)[0] + '.' for key in state)
-        raise KeyError(
-            f'no key of {checkpoint} starts with {prefix!r}; its prefixes: '
-            + ', '.join(f'{p} ({n} keys)' for p, n in found.most_common()))
+        raise KeyError(f'no key of {checkpoint} starts with {prefix!r}; its '
+                       f'prefixes: {_prefixes(state)}')
     return out
+
+
+def _prefixes(state: dict) -> str:
+    found = Counter(key.split('.', 1)[0] + '.' for key in state)
+    return ', '.join(f'{p} ({n} keys)' for p, n in found.most_common())
 
 
 def save_backbone(state: Dict[str, torch.Tensor],
@@ -53,3 +59,92 @@ def save_backbone(state: Dict[str, torch.Tensor],
     torch.save(dict(state_dict=state, meta=dict(source=str(source),
                                                 author='hexa_mm')), buffer)
     atomic_write_bytes(buffer.getvalue(), path)
+
+
+def build_bare_backbone(cfg) -> torch.nn.Module:
+    """``cfg.model.backbone`` built in ``cfg``'s default scope, without any
+    weights' initialisation (``init_cfg`` / ``pretrained`` dropped)."""
+    import hexa_mm  # noqa: F401  registers the stack's modules
+    from mmengine.registry import MODELS, DefaultScope
+    backbone = copy.deepcopy(cfg.model.backbone)
+    backbone.pop('init_cfg', None)
+    backbone.pop('pretrained', None)
+    with DefaultScope.overwrite_default_scope(
+            cfg.get('default_scope', 'mmselfsup')):
+        return MODELS.build(backbone)
+
+
+def state_shapes(state: Union[torch.nn.Module, dict]) -> Dict[str, tuple]:
+    """Key -> shape of a module's state dict, or of a state dict."""
+    if isinstance(state, torch.nn.Module):
+        state = state.state_dict()
+    return {k: tuple(v.shape) for k, v in state.items()
+            if isinstance(v, torch.Tensor)}
+
+
+def fit_mismatches(
+    model: Dict[str, tuple], weights: Dict[str, tuple]
+) -> Tuple[List[str], List[Tuple[str, tuple, tuple]], List[str]]:
+    """How ``weights`` (key -> shape) fail to fit ``model`` (key -> shape):
+    the model's keys they lack, the keys whose shapes differ (key, model's,
+    weights'), and their keys the model has no use for."""
+    missing = [k for k in model if k not in weights]
+    wrong = [(k, model[k], weights[k]) for k in model
+             if k in weights and model[k] != weights[k]]
+    unused = [k for k in weights if k not in model]
+    return missing, wrong, unused
+
+
+def check_pretrained_backbone(cfg) -> None:
+    """Fail before training when ``model.backbone.init_cfg`` is a
+    ``Pretrained`` init whose local checkpoint does not fit the backbone.
+
+    MMEngine's ``PretrainedInit`` loads non-strictly and only warns: a whole
+    pre-training checkpoint (keys ``backbone.*``) given without ``prefix``
+    loads nothing, and the run goes on from random weights. Keys of the
+    checkpoint that the backbone does not use (e.g. the last stage of a C4
+    detector's trunk) are allowed; missing keys and other shapes are not.
+    Checkpoints behind a URL or a model zoo scheme are not checked.
+
+    Raises:
+        FileNotFoundError: The checkpoint does not exist.
+        ValueError: It does not fit; the message names the config key, the
+            file, what is missing or differs, and its key prefixes.
+    """
+    init = cfg.model.get('backbone', {}).get('init_cfg')
+    if not isinstance(init, dict) or init.get('type') != 'Pretrained':
+        return
+    path = init.get('checkpoint')
+    if not isinstance(path, str) or '://' in path:
+        return
+    key = 'model.backbone.init_cfg.checkpoint'
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{key}: {path} does not exist')
+    ckpt = torch.load(path, map_location='cpu', weights_only=False)
+    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
+    prefix = init.get('prefix')
+    if prefix:
+        prefix = prefix if prefix.endswith('.') else prefix + '.'
+        weights = {k[len(prefix):]: v for k, v in state.items()
+                   if k.startswith(prefix)}
+    else:
+        weights = state
+    missing, wrong, _ = fit_mismatches(
+        state_shapes(build_bare_backbone(cfg)), state_shapes(weights))
+    if not (missing or wrong):
+        return
+    lines = [f'{key}: {path} does not fit model.backbone'
+             + (f' (init_cfg.prefix {prefix!r})' if prefix else '') + ':']
+    if missing:
+        lines.append(f'  {len(missing)} backbone keys missing from it, e.g. '
+                     f'{missing[:4]}')
+    if wrong:
+        lines.append('  shapes differ (key: model vs checkpoint), e.g. ' +
+                     ', '.join(f'{k}: {a} vs {b}' for k, a, b in wrong[:3]))
+    lines.append(f'  its keys start with: {_prefixes(state)}')
+    if not prefix and any(k.startswith('backbone.') for k in state):
+        lines.append(
+            '  It looks like a whole pre-training checkpoint: extract the '
+            'backbone (tools/model_converters/extract_backbone_weights.py) '
+            "or set model.backbone.init_cfg.prefix='backbone.'")
+    raise ValueError('\n'.join(lines))

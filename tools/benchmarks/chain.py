@@ -238,15 +238,8 @@ def _walk(node, path: str):
 def build_backbone(cfg: Config, overrides: List[str] = ()):
     """``cfg.model.backbone`` (after ``overrides``) built in ``cfg``'s scope,
     without its weights' initialisation."""
-    import hexa_mm  # noqa: F401  registers the stack's modules
-    from mmengine.registry import MODELS, DefaultScope
-    cfg = apply_options(cfg, overrides)
-    backbone = copy.deepcopy(cfg.model.backbone)
-    backbone.pop('init_cfg', None)
-    backbone.pop('pretrained', None)
-    with DefaultScope.overwrite_default_scope(
-            cfg.get('default_scope', 'mmselfsup')):
-        return MODELS.build(backbone)
+    from hexa_mm.utils import build_bare_backbone
+    return build_bare_backbone(apply_options(cfg, overrides))
 
 
 def apply_options(cfg: Config, options: List[str]) -> Config:
@@ -410,19 +403,14 @@ def quick_options(down: Config, step: Step,
     return options, test
 
 
-def state_shapes(module) -> Dict[str, tuple]:
-    return {k: tuple(v.shape) for k, v in module.state_dict().items()}
-
-
 def check_backbone_fit(config: str, pretrain_config: str,
                        shapes: Dict[str, tuple], reference: Dict[str, tuple],
                        source: str, allow_unused: bool) -> None:
     """Raise ChainError when ``reference`` (the pre-trained backbone's
     shapes) does not fit ``shapes`` (the downstream backbone's)."""
-    missing = [k for k in shapes if k not in reference]
-    wrong = [(k, shapes[k], reference[k]) for k in shapes
-             if k in reference and shapes[k] != reference[k]]
-    unused = [] if allow_unused else [k for k in reference if k not in shapes]
+    from hexa_mm.utils import fit_mismatches
+    missing, wrong, unused = fit_mismatches(shapes, reference)
+    unused = [] if allow_unused else unused
     if not (missing or wrong or unused):
         return
     lines = [
@@ -547,6 +535,7 @@ def shell_line(cmd: List[str]) -> str:
 def plan_train_step(plan: Plan, step: Step, reference: Dict[str, tuple],
                     source: str) -> None:
     """Work out ``step``'s options and check the backbone fits its config."""
+    from hexa_mm.utils import state_shapes
     config = osp.join(ROOT, step.config)
     if not osp.isfile(config):
         raise ChainError(f'step {step.name!r}: config {step.config} not found')
@@ -845,20 +834,21 @@ def make_plan(args) -> Plan:
     plan = Plan(args, pretrain, algorithm, [available[n] for n in names],
                 work_dir, osp.join(work_dir, 'backbone.pth'), suite)
     if not args.dry_run:
-        from hexa_mm.utils.checkpoint import extract_backbone
+        from hexa_mm.utils import extract_backbone
         try:
             plan.state = extract_backbone(args.checkpoint)
         except Exception as e:  # unreadable file, no backbone keys, ...
             raise ChainError(f'cannot extract the backbone of checkpoint '
                              f'{args.checkpoint}: {type(e).__name__}: {e}')
     if any(s.kind == 'train' for s in plan.steps):
+        from hexa_mm.utils import state_shapes
         if args.dry_run:
             # Nothing is extracted: the pre-training config's own backbone
             # stands in for the checkpoint's.
             reference = state_shapes(build_backbone(pretrain))
             source = f'{args.config} (model.backbone)'
         else:
-            reference = {k: tuple(v.shape) for k, v in plan.state.items()}
+            reference = state_shapes(plan.state)
             source = args.checkpoint
         for step in plan.steps:
             if step.kind == 'train':
