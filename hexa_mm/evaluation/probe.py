@@ -26,13 +26,14 @@ from .features import sequential_loader
 #: ``random_init`` values: the modules' init_cfg, or PyTorch's default init.
 RANDOM_INITS = ('init_cfg', 'pytorch')
 DEFAULT_DATA_ROOTS = dict(imagenet='data/imagenet/', digits='data/digits')
-_PACK = dict(type='PackSelfSupInputs', algorithm_keys=['gt_label', 'sample_idx'])
+_PACK = dict(
+    type='PackSelfSupInputs', algorithm_keys=['gt_label', 'sample_idx'])
 
 
 def probe_split_cfg(dataset: str, data_root: str, split: str) -> dict:
     """The ``split`` of ``dataset`` with its evaluation pipeline: the digits
-    at their pre-training size, or ImageNet-style folders (``meta/<split>.txt``,
-    resize 256 + centre crop 224)."""
+    at their pre-training size, or ImageNet-style folders
+    (``meta/<split>.txt``, resize 256 + centre crop 224)."""
     if dataset == 'digits':
         return dict(
             type='DigitsDataset',

@@ -17,7 +17,8 @@ mean and the spread (population std) over seeds, and writes, after every run so
 that an interruption loses nothing already measured::
 
     <out>/<name>.json   every run: per-epoch kNN curve, final scores, minutes
-    <out>/<name>.md     the table
+    <out>/<name>.md     the table, with each HEXA method's difference to
+                        its baseline seed by seed (mean +- std)
     <out>/<name>.png    kNN top-1 against epoch, mean +- std over seeds,
                         the random backbones as dashed lines
 
@@ -63,6 +64,14 @@ METHODS = {
     }),
     'deepclusterv2': ('configs/deepclusterv2_r18_digits.py', {}),
     'hexa_dcluster': ('configs/hexa_dcluster_r18_digits.py', {}),
+}
+#: HEXA method -> the baseline it extends, which it is compared with seed
+#: by seed.
+BASELINES = {
+    'hexa_moco': 'mocov2',
+    'hexa_moco_f0.5': 'mocov2',
+    'hexa_moco_f0.25': 'mocov2',
+    'hexa_dcluster': 'deepclusterv2',
 }
 #: The random-init rows: name -> build_probe_model's random_init.
 RANDOM = {
@@ -196,17 +205,27 @@ def _mean_std(values):
 
 
 def summarize(runs):
-    """One row per method: means and spreads over its seeds."""
+    """One row per method: means and spreads over its seeds and, for a HEXA
+    method, the mean and spread of its per-seed difference to its baseline
+    (:data:`BASELINES`) on the same seeds: the paired comparison, which the
+    seed's share of the noise (data order, initialisation) disturbs least."""
     rows = []
     for method in dict.fromkeys(r['method'] for r in runs):
         mine = [r for r in runs if r['method'] == method]
         row = dict(method=method, seeds=len(mine), epochs=mine[0]['epochs'],
                    minutes=round(statistics.fmean(r['minutes'] for r in mine),
-                                 2))
+                                 2), baseline=BASELINES.get(method))
+        base = {r['seed']: r for r in runs if r['method'] == row['baseline']}
+        paired = [r for r in mine if r['seed'] in base]
         for key in ('knn_top1', 'linear_top1'):
             mean, std = _mean_std([r[key] for r in mine])
             row[key] = round(mean, 2)
             row[key + '_std'] = round(std, 2)
+            if paired:
+                mean, std = _mean_std(
+                    [r[key] - base[r['seed']][key] for r in paired])
+                row[key + '_diff'] = round(mean, 2)
+                row[key + '_diff_std'] = round(std, 2)
         rows.append(row)
     return rows
 
@@ -214,14 +233,23 @@ def summarize(runs):
 def markdown(rows):
     lines = [
         f'| method | epochs | seeds | minutes / run | kNN top-1 (k={KNN_K}) '
-        '| linear top-1 |', '|---|---|---|---|---|---|'
+        '| linear top-1 | kNN / linear minus the baseline, same seed |',
+        '|---|---|---|---|---|---|---|'
     ]
     for r in rows:
+        if 'knn_top1_diff' in r:
+            diff = f"{r['baseline']}: " + ' / '.join(
+                f"{r[k + '_diff']:+.1f} +- {r[k + '_diff_std']:.1f}"
+                for k in ('knn_top1', 'linear_top1'))
+        elif r['baseline']:
+            diff = f"{r['baseline']} not run"
+        else:
+            diff = ''
         lines.append(
             f"| {r['method']} | {r['epochs']} | {r['seeds']} | "
             f"{r['minutes']:.1f} | {r['knn_top1']:.1f} +- "
             f"{r['knn_top1_std']:.1f} | {r['linear_top1']:.1f} +- "
-            f"{r['linear_top1_std']:.1f} |")
+            f"{r['linear_top1_std']:.1f} | {diff} |")
     return '\n'.join(lines)
 
 
