@@ -147,7 +147,7 @@ def test_config_loads_the_backbone_and_trains_one_real_batch(
 
 @pytest.mark.parametrize('config,per_class', [(SEMI_1, 1), (SEMI_10, 3)])
 def test_label_subset_is_class_balanced_and_takes_a_subset_file(
-        config, per_class, fake_imagenet, tmp_path):
+        config, per_class, fake_imagenet, backbone, tmp_path):
     from mmpretrain.registry import DATASETS
     cfg = benchmark_cfg(config, fake_imagenet, tmp_path)
     assert cfg.train_dataloader.dataset.fraction == RECIPES[config][-1]
@@ -173,6 +173,7 @@ def test_label_subset_is_class_balanced_and_takes_a_subset_file(
             str(tmp_path), '--cfg-options',
             f'train_dataloader.dataset.dataset.data_root={fake_imagenet}',
             f'train_dataloader.dataset.subset_file={subset_file}',
+            f"model.backbone.init_cfg.checkpoint={backbone['backbone']}",
         ]))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         subset = DATASETS.build(cfg.train_dataloader.dataset)
@@ -196,6 +197,16 @@ def test_forgotten_backbone_path_stops_before_training(
         runner.train()
     assert runner.iter == 0
     assert not [f for f in os.listdir(tmp_path) if f.endswith('.pth')]
+    # tools/train.py stops earlier, before the Runner is built.
+    with pytest.raises(
+            FileNotFoundError,
+            match='--cfg-options model.backbone.init_cfg.checkpoint='):
+        train_tool.build_cfg(
+            train_tool.parse_args([
+                osp.join(BENCHMARKS, SEMI_1), '--work-dir',
+                str(tmp_path / 'tool')
+            ]))
+    assert not (tmp_path / 'tool').exists()
 
 
 class RecordStartState(Hook):
