@@ -86,6 +86,11 @@ def test_digits_chain_quick(tmp_path, tiny_pretrained, digits_root,
         assert torch.equal(linear[f'backbone.{key}'], value), key
     assert not torch.equal(linear_random['backbone.conv1.weight'],
                            backbone['conv1.weight'])
+    # ... and is the modules' own random init (ResNet's Kaiming, fan_out:
+    # std sqrt(2 / 72) here; PyTorch's default would give about 0.068).
+    w = linear_random['backbone.layer1.0.conv1.weight']
+    assert w.shape == (8, 8, 3, 3)
+    assert w.std().item() == pytest.approx((2 / 72)**0.5, rel=0.2)
     # Detection ran for both backbones, only the first from the checkpoint.
     for name, pretrained in (('det', True), ('det-random', False)):
         with open(steps[name]['log']) as f:
@@ -244,3 +249,20 @@ def test_imagenet_dry_run_picks_the_protocol_and_the_launcher(
         str(fake), '--steps', 'linear', '--linear-config', other, '--dry-run'
     ])
     assert commands_of(summary)['linear'][0][2] == other
+
+
+def test_random_steps_start_from_the_modules_own_init():
+    from mmengine.config import Config
+    digits = Config.fromfile(
+        osp.join(ROOT, chain.CLS_DIGITS,
+                 'resnet18_linear-1xb64-steplr-200i_digits.py'))
+    # No init_cfg in the config: the class's own (Kaiming) applies.
+    assert chain.init_options(digits, None) == []
+    imagenet = Config.fromfile(
+        osp.join(ROOT, chain.DET, 'voc0712',
+                 'faster-rcnn_r50-c4_ms-24k_voc0712.py'))
+    # A Pretrained placeholder can only be dropped from a command line.
+    assert chain.init_options(imagenet, None) == [
+        'model.backbone.init_cfg=None',
+        'model.roi_head.shared_head.init_cfg=None'
+    ]

@@ -324,8 +324,13 @@ def init_options(down: Config, backbone_path: Optional[str]) -> List[str]:
             'command line cannot make it a dict; leave it out of the config '
             'or make it a Pretrained dict')
     if backbone_path is None:
-        return [option('model.backbone.init_cfg', None)] + [
-            option(f'model.{p}', None) for p in pretrained
+        # Random init is the modules' own (as in hexa_mm.evaluation.probe):
+        # a backbone without init_cfg keeps its class's (Kaiming for ResNet);
+        # init_cfg=None would leave PyTorch's default init instead.
+        dropped = (['backbone'] if 'init_cfg' in down.model.backbone else [])
+        return [
+            option(f'model.{p}', None)
+            for p in [f'{d}.init_cfg' for d in dropped] + pretrained
         ]
     return [
         option('model.backbone.init_cfg.type', 'Pretrained'),
