@@ -13,4 +13,9 @@ model = dict(
     w_adv=1.0,
     w_mix=1.0,
     hard_crops=(0, 1),
-    hard_bn='separate')
+    hard_bn='separate',
+    # The attack's step from the clean loss's input gradient, which the
+    # training step's clean backward yields (README, "Speed").
+    reuse_clean_grad=True)
+# reuse_clean_grad's two backward passes per step, under DDP.
+model_wrapper_cfg = dict(type='TwoPassDistributedDataParallel')

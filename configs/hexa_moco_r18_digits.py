@@ -17,3 +17,4 @@ model = dict(
     hard_fraction=1.0,
     hard_bn='separate',
     reuse_clean_grad=True)
+model_wrapper_cfg = dict(type='TwoPassDistributedDataParallel')

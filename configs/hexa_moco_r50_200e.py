@@ -24,7 +24,9 @@ model = dict(
     hard_fraction=1.0,
     # Hard queries: own BN batch; BN running statistics see clean queries only.
     hard_bn='separate',
-    # The attack's step from the clean pass's own input gradient: the same step,
-    # one forward of the hard queries less (2.35x instead of 2.84x MoCo-v2 per
-    # iteration on CPU; README, "Speed"). It pays at hard_fraction 1 only.
+    # The attack's step from the input gradient that the clean loss's training
+    # backward yields anyway: the same step, and the attack costs no forward or
+    # backward of its own (README, "Speed").
     reuse_clean_grad=True)
+# reuse_clean_grad's two backward passes per step, under DDP.
+model_wrapper_cfg = dict(type='TwoPassDistributedDataParallel')

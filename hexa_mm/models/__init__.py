@@ -2,3 +2,4 @@ from .algorithms import *  # noqa: F401,F403
 from .hard_examples import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
+from .wrappers import *  # noqa: F401,F403

@@ -10,7 +10,9 @@ import os
 from typing import Iterator, Optional, Set
 
 from mmengine.config import Config
+from mmengine.registry import MODEL_WRAPPERS
 
+from hexa_mm.models.wrappers import TwoPassDistributedDataParallel
 from mmselfsup.registry import DATASETS, HOOKS, MODELS, TRANSFORMS
 
 
@@ -106,6 +108,20 @@ def validate_config(cfg: Config, world_size: Optional[int] = None) -> None:
                 f'batch {global_batch} (train_dataloader.batch_size='
                 f"{loader['batch_size']} x {world_size} processes), e.g. "
                 f'{max(1, queue_len // global_batch) * global_batch}')
+
+    wrapper = (cfg.get('model_wrapper_cfg') or {}).get(
+        'type', 'MMDistributedDataParallel')
+    two_pass = (model.get('reuse_clean_grad') and model.get('adversarial')
+                and model.get('w_adv', 1) > 0)
+    if world_size > 1 and two_pass:
+        cls = MODEL_WRAPPERS.get(wrapper) if isinstance(wrapper, str) else wrapper
+        if not (isinstance(cls, type)
+                and issubclass(cls, TwoPassDistributedDataParallel)):
+            raise ConfigError(
+                f'model.reuse_clean_grad=True takes two backward passes per '
+                f'step, which model_wrapper_cfg.type={wrapper!r} does not run; '
+                "set model_wrapper_cfg=dict(type="
+                "'TwoPassDistributedDataParallel')")
 
     head = model.get('head') or {}
     num_samples = model.get('num_samples')

@@ -2,7 +2,6 @@
 import json
 import os
 import os.path as osp
-import socket
 import sys
 
 import pytest
@@ -10,6 +9,7 @@ import torch
 from mmengine.hooks import Hook
 
 from crash_hooks import Interrupt, InterruptAfterFirstEpoch
+from gloo import free_port
 from mmselfsup.registry import MODELS
 from tool_runs import (CONFIGS, ROOT, digits_runner, load_tool, run_tool,
                        tiny_digits_options, train_tool)
@@ -143,12 +143,6 @@ def test_train_hexa_moco_on_digits_logs_terms_and_hardness(
         rel=1e-3)
     assert osp.isfile(work_dir / 'epoch_1.pth')
     assert 'Checkpoint:' in out and 'epoch_1.pth' in out
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize('config', [

@@ -48,6 +48,19 @@ def test_queue_must_divide_by_the_global_batch():
         validate_config(c, world_size=3)
 
 
+@pytest.mark.parametrize('name', ['hexa_moco_r18_digits.py',
+                                  'hexa_dcluster_r18_digits.py'])
+def test_two_backward_passes_need_their_ddp_wrapper(name):
+    c = cfg(name)
+    validate_config(c, world_size=2)  # the configs bring the wrapper
+    c.model_wrapper_cfg = dict(type='MMDistributedDataParallel')
+    with pytest.raises(ConfigError, match="model.reuse_clean_grad=True .*"
+                       "'MMDistributedDataParallel'.*"
+                       "TwoPassDistributedDataParallel"):
+        validate_config(c, world_size=2)
+    validate_config(c, world_size=1)  # one process needs no wrapper
+
+
 def test_more_clusters_than_samples_is_refused():
     c = cfg('deepclusterv2_r18_digits.py')
     c.model.head.num_prototypes = 5000

@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
@@ -10,7 +11,7 @@ from ..hard_examples import HardExamples, PseudoLabelLoss
 from ..heads import SoftContrastiveHead
 from ..losses import mixed_key_targets
 from ..utils import batch_shuffle, batch_unshuffle, gather_rows
-from .hard_example_mixin import HardExampleMixin
+from .hard_example_mixin import CleanPass, HardExampleMixin
 
 
 @MODELS.register_module()
@@ -57,19 +58,24 @@ class HEXAMoCo(HardExampleMixin, MoCo):
         hard_fraction (float): Fraction (0, 1] of each batch that is made hard,
             the first ``round(hard_fraction * N)`` queries (the sampler shuffles,
             so this is a random subset). 1 (the paper) makes the whole batch hard;
-            less trades strength for cost. Defaults to 1.
+            less is cheaper and estimates the same ``L_adv`` / ``L_mix`` (means
+            over the hard queries) from fewer queries, so more noisily; scale
+            ``w_adv`` / ``w_mix`` too for weaker hard terms. Defaults to 1.
         hard_bn (str): How BN treats the hard queries' training forward:
             ``'separate'`` (default), ``'separate_tracked'`` or ``'shared'``;
             see :class:`HardExampleMixin`. How BN behaves during the attack
             itself is the generator's ``bn_mode``.
-        reuse_clean_grad (bool): Take the attack's first step from the input
-            gradient of the clean queries' own loss (same loss, same inputs, BN
-            on the clean batch's statistics) instead of a separate forward and
-            backward: one forward of the hard queries less per iteration. With
-            ``hard_fraction`` 1 the step equals the separate attack's; with less
-            the gradient's BN statistics are the whole batch's rather than the
-            hard subset's. Needs ``bn_mode='batch'``, no ``random_start`` and a
-            ``hard_bn`` other than ``'shared'``. Defaults to False.
+        reuse_clean_grad (bool): Take the attack's first step from the
+            gradient of the clean loss at the queries (BN on the clean batch's
+            statistics), which the training step's clean backward yields along
+            with the weights' gradients: the attack costs no forward or
+            backward of its own (see :class:`HardExampleMixin`). With
+            ``hard_fraction`` 1 it is the separate attack's step; with less,
+            the hard queries' rows of the whole clean loss's gradient. Needs
+            ``bn_mode='batch'``, no ``random_start``, ``w_clean > 0`` and a
+            ``hard_bn`` other than ``'shared'``; under DDP,
+            ``model_wrapper_cfg=dict(type='TwoPassDistributedDataParallel')``.
+            No effect without an attack. Defaults to False.
         pretrained (str, optional): Checkpoint to load. Defaults to None.
         data_preprocessor (dict, optional): Data preprocessor config.
         init_cfg (dict or list[dict], optional): Initialisation config.
@@ -108,24 +114,11 @@ class HEXAMoCo(HardExampleMixin, MoCo):
                 f'HEXAMoCo: model.head must be a SoftContrastiveHead (it takes the '
                 f'mixed targets), got {type(self.head).__name__}')
         self.init_hard_examples(adversarial, cutmix, w_clean, w_adv, w_mix,
-                                hard_bn)
+                                hard_bn, reuse_clean_grad)
         if not 0 < hard_fraction <= 1:
             raise ValueError(
                 f'HEXAMoCo: hard_fraction={hard_fraction!r} must lie in (0, 1]')
         self.hard_fraction = hard_fraction
-        if reuse_clean_grad:
-            adv = self.adversarial
-            problem = (
-                'it needs model.adversarial' if adv is None else
-                f"the clean pass normalises by batch statistics, got "
-                f"adversarial.bn_mode={adv.bn_mode!r}" if adv.bn_mode != 'batch'
-                else 'a random start moves the first step away from the clean '
-                'input (adversarial.random_start=True)' if adv.random_start else
-                "hard_bn='shared' encodes the clean and hard queries in one "
-                'forward, after the attack' if hard_bn == 'shared' else None)
-            if problem:
-                raise ValueError(f'HEXAMoCo: reuse_clean_grad=True: {problem}')
-        self.reuse_clean_grad = reuse_clean_grad
 
     def _encode(self, images: torch.Tensor) -> torch.Tensor:
         """Normalised query embeddings (N, C)."""
@@ -184,75 +177,82 @@ class HEXAMoCo(HardExampleMixin, MoCo):
         """How many queries of a batch are made hard."""
         return max(1, int(round(self.hard_fraction * batch_size)))
 
-    def loss(self, inputs: List[torch.Tensor],
-             data_samples: List[SelfSupDataSample],
-             **kwargs) -> Dict[str, torch.Tensor]:
-        """Clean, adversarial and cut-mixed losses, and hardness figures.
+    def clean_pass(self, inputs: List[torch.Tensor],
+                   data_samples: List[SelfSupDataSample]) -> 'MoCoCleanPass':
+        """MoCo-v2's part: keys, momentum and queue updates, the clean loss.
 
         Args:
             inputs (List[torch.Tensor]): The two views ``[x_q, x_k]``.
             data_samples (List[SelfSupDataSample]): Unused by MoCo.
-
-        Returns:
-            Dict[str, torch.Tensor]: ``loss_clean`` and, when on, ``loss_adv`` and
-            ``loss_mix`` (weighted; their sum is the training loss), plus logged
-            figures: ``adv_flip`` (fraction of adversarial queries whose positive
-            is no longer the top-1 logit), ``adv_gap`` / ``mix_gap`` (mean loss of
-            the hard queries minus that of the same clean queries) and
-            ``mix_lam``.
         """
         im_q, im_k = inputs[0], inputs[1]
         shared_bn = self.with_hard_examples and self.hard_bn == 'shared'
-
-        reuse_grad = self.reuse_clean_grad and self.training
-        if reuse_grad:
-            im_q = im_q.detach().requires_grad_(True)
-        if not shared_bn:
-            # MoCo-v2's order: the query forward comes before the key encoder's
-            # update, which copies the query encoder's BN buffers.
-            q = self._encode(im_q)
+        im_q = im_q.detach().requires_grad_(self.attack_needs_clean_grad)
+        # MoCo-v2's order: the query forward comes before the key encoder's
+        # update, which copies the query encoder's BN buffers. With shared BN
+        # the clean queries are encoded with the hard ones (hard_pass).
+        q = None if shared_bn else self._encode(im_q)
         k = self._momentum_keys(im_k)
         queue = self.queue.clone().detach()
-
+        self._dequeue_and_enqueue(k)
         n_hard = self.num_hard(im_q.size(0))
-        hard_q, hard_k = im_q[:n_hard].detach(), k[:n_hard]
+        clean = MoCoCleanPass(
+            losses={}, attack_inputs=[im_q], keys=k, queue=queue, n_hard=n_hard)
+        if q is not None:
+            clean.losses['loss_clean'] = self._clean_loss(clean, q)
+        return clean
 
+    def _clean_loss(self, clean: 'MoCoCleanPass',
+                    q: torch.Tensor) -> torch.Tensor:
+        """MoCo-v2's loss; keeps the hard queries' clean loss for the gaps."""
+        l_pos, l_neg = self._logits(q, clean.keys, clean.queue)
+        if self.with_hard_examples:
+            with torch.no_grad():
+                clean.hard_clean_loss = self.head.per_sample(
+                    l_pos[:clean.n_hard], l_neg[:clean.n_hard]).mean()
+        return self.w_clean * self.head(l_pos, l_neg)
+
+    def hard_pass(self, clean: 'MoCoCleanPass',
+                  input_grads: Optional[List[torch.Tensor]]
+                  ) -> Dict[str, torch.Tensor]:
+        """Adversarial and cut-mixed queries and their losses.
+
+        Returns:
+            Dict[str, torch.Tensor]: ``loss_adv`` and ``loss_mix`` when on
+            (weighted), with the figures ``adv_flip`` (fraction of adversarial
+            queries whose positive is no longer the top-1 logit), ``adv_gap`` /
+            ``mix_gap`` (mean loss of the hard queries minus that of the same
+            clean queries) and ``mix_lam``; with ``hard_bn='shared'`` also
+            ``loss_clean``.
+        """
+        im_q, n_hard = clean.attack_inputs[0], clean.n_hard
+        hard_q, hard_k = im_q[:n_hard].detach(), clean.keys[:n_hard]
+        queue = clean.queue
         hard: List[Tuple[str, HardExamples]] = []
         if self.adversarial is not None:
-            input_grad = None
-            if reuse_grad:
-                input_grad = self.adversarial.loss_grad(
-                    self.head.per_sample(
-                        *self._logits(q[:n_hard], hard_k, queue)),
-                    im_q,
-                    retain_graph=True)[:n_hard]
             hard.append(('adv',
                          self.adversarial(
                              hard_q,
                              self.query_loss_fn(hard_k, queue),
                              self.data_preprocessor,
                              model=self,
-                             input_grad=input_grad)))
+                             input_grad=None if input_grads is None else
+                             input_grads[0][:n_hard])))
         if self.cutmix is not None:
             hard.append(('mix', self.cutmix(hard_q)))
 
-        hard_q_feats: List[torch.Tensor] = []
-        if shared_bn:
+        losses = {}
+        if self.hard_bn == 'shared':
             feats = self._encode(
-                torch.cat([im_q] + [h.inputs for _, h in hard]))
+                torch.cat([im_q.detach()] + [h.inputs for _, h in hard]))
             q, *hard_q_feats = feats.split(
                 [im_q.size(0)] + [n_hard] * len(hard))
-        elif hard:
+            losses['loss_clean'] = self._clean_loss(clean, q)
+        else:
             with self.hard_forward_context():
                 feats = self._encode(torch.cat([h.inputs for _, h in hard]))
             hard_q_feats = list(feats.split(n_hard))
 
-        l_pos, l_neg = self._logits(q, k, queue)
-        losses = dict(loss_clean=self.w_clean * self.head(l_pos, l_neg))
-        if hard:
-            with torch.no_grad():
-                clean_hard_loss = self.head.per_sample(
-                    l_pos[:n_hard], l_neg[:n_hard]).mean()
         for (kind, examples), q_hard in zip(hard, hard_q_feats):
             if kind == 'adv':
                 pos, neg = self._logits(q_hard, hard_k, queue)
@@ -266,8 +266,19 @@ class HEXAMoCo(HardExampleMixin, MoCo):
                                             logits.size(1))
                 per_sample = self.head.soft(logits, targets)
                 losses['loss_mix'] = self.w_mix * per_sample.mean()
-                losses['mix_lam'] = torch.tensor(examples.lam, device=q.device)
-            losses[f'{kind}_gap'] = per_sample.detach().mean() - clean_hard_loss
-
-        self._dequeue_and_enqueue(k)
+                losses['mix_lam'] = torch.tensor(
+                    examples.lam, device=q_hard.device)
+            losses[f'{kind}_gap'] = (
+                per_sample.detach().mean() - clean.hard_clean_loss)
         return losses
+
+
+@dataclass
+class MoCoCleanPass(CleanPass):
+    """HEXA-MoCo's clean pass: the attacked views are the queries ``x_q``."""
+    keys: Optional[torch.Tensor] = None
+    queue: Optional[torch.Tensor] = None
+    #: How many queries are made hard (the first ones).
+    n_hard: int = 0
+    #: Mean clean loss of the queries that are made hard (for the gaps).
+    hard_clean_loss: Optional[torch.Tensor] = None

@@ -81,27 +81,14 @@ class AdversarialGenerator(BaseHardExampleGenerator):
 
     def _input_grad(self, x: torch.Tensor, loss_fn: PseudoLabelLoss,
                     model: Optional[nn.Module]) -> torch.Tensor:
+        """d(sum of the pseudo-label losses) / dx, the attack's direction."""
         x = x.detach().requires_grad_(True)
         guard = running_stats_frozen if self.bn_mode == 'batch' else bn_eval
         with torch.enable_grad(), guard(model if model is not None else
                                         nn.Identity()):
-            return self.loss_grad(loss_fn(x), x)
-
-    def loss_grad(self,
-                  per_sample_loss: torch.Tensor,
-                  x: torch.Tensor,
-                  retain_graph: bool = False) -> torch.Tensor:
-        """The attack's direction source: d(sum of ``per_sample_loss``) / dx.
-
-        Also what a caller with its own graph of the loss at ``x`` (e.g. the
-        clean pass) uses to hand the generator its ``input_grad``.
-        """
-        grad, = torch.autograd.grad(
-            per_sample_loss.float().sum() * self.grad_scale,
-            x,
-            retain_graph=retain_graph)
-        # An fp16 overflow would give inf - inf = nan; nan carries no direction.
-        return torch.nan_to_num(grad, nan=0.)
+            loss = loss_fn(x).float().sum() * self.grad_scale
+            grad, = torch.autograd.grad(loss, x)
+        return grad
 
     def forward(self,
                 inputs: torch.Tensor,
@@ -112,10 +99,11 @@ class AdversarialGenerator(BaseHardExampleGenerator):
         """Attack ``inputs``; see :class:`BaseHardExampleGenerator`.
 
         Args:
-            input_grad (Tensor, optional): The gradient of the (summed or mean)
-                pseudo-label loss at ``inputs``, when the caller already has it
-                (e.g. from its clean pass). It replaces the first step's forward
-                and backward; ignored with ``random_start``.
+            input_grad (Tensor, optional): The gradient of the pseudo-label
+                loss at ``inputs``, at any positive scale (only its sign is
+                used), when the caller already has it (e.g. from its clean
+                pass's backward). It replaces the first step's forward and
+                backward; ignored with ``random_start``.
         """
         if loss_fn is None and (self.steps > 1 or input_grad is None
                                 or self.random_start):
@@ -133,7 +121,8 @@ class AdversarialGenerator(BaseHardExampleGenerator):
                 grad = input_grad
             else:
                 grad = self._input_grad(x, loss_fn, model)
-            x = x + step * grad.sign()
+            # An fp16 overflow would give inf - inf = nan; nan has no direction.
+            x = x + step * torch.nan_to_num(grad, nan=0.).sign()
             x = torch.clamp(x, clean - eps, clean + eps)
             x = torch.clamp(x, low, high)
         return HardExamples(inputs=x.detach())

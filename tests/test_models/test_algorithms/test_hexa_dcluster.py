@@ -1,4 +1,9 @@
+import copy
+
+import pytest
 import torch
+from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper
 
 from conftest import multicrop_batch, tiny_hexa_dcluster_cfg
 from hexa_mm.models.utils import running_stats_frozen
@@ -83,3 +88,46 @@ def test_hard_term_alone_trains_the_backbone():
     sum(v for k, v in losses.items() if 'loss' in k).backward()
     optim.step()
     assert not torch.equal(before, model.backbone.conv1.weight)
+
+
+def uint8_crops(index, seed=0):
+    """A data loader batch: 2 crops of 16 px and 2 of 8 px, uint8."""
+    _, samples = multicrop_batch(index)
+    g = torch.Generator().manual_seed(seed)
+    return dict(inputs=[torch.randint(0, 256, (len(index), 3, s, s),
+                                      generator=g, dtype=torch.uint8)
+                        for s in (16, 16, 8, 8)],
+                data_samples=samples)
+
+
+def test_two_pass_train_step_is_the_one_backward_step():
+    """reuse_clean_grad: the attack's step comes from the clean backward; the
+    update equals differentiating loss() once, and the attack runs no forward
+    of its own."""
+    two_pass = filled(build(reuse_clean_grad=True))
+    reference = build(reuse_clean_grad=True)
+    reference.load_state_dict(two_pass.state_dict())
+    calls = []
+    two_pass.backbone.register_forward_hook(
+        lambda *_: calls.append(len(calls)))
+    wrappers = [OptimWrapper(torch.optim.SGD(m.parameters(), lr=0.1))
+                for m in (two_pass, reference)]
+    for step in range(2):
+        data = uint8_crops(torch.arange(8 * step, 8 * step + 8), seed=step)
+        logs = two_pass.train_step(copy.deepcopy(data), wrappers[0])
+        ref_logs = BaseModel.train_step(reference, copy.deepcopy(data),
+                                        wrappers[1])
+        assert set(logs) == set(ref_logs)
+        for key in logs:
+            torch.testing.assert_close(logs[key], ref_logs[key], msg=key)
+        assert logs['adv_gap'] > 0  # the reused step still attacks
+    for (name, a), b in zip(two_pass.state_dict().items(),
+                            reference.state_dict().values()):
+        torch.testing.assert_close(a, b, msg=name)
+    # Per step: the 16 px and the 8 px clean crops, then the hard crops.
+    assert len(calls) == 3 * 2
+
+
+def test_reuse_clean_grad_refuses_a_zero_clean_weight():
+    with pytest.raises(ValueError, match='w_clean=0'):
+        build(reuse_clean_grad=True, w_clean=0.)

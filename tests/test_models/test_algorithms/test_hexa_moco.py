@@ -2,6 +2,8 @@ import copy
 
 import pytest
 import torch
+from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper
 
 from conftest import normalized_batch, tiny_hexa_cfg, tiny_moco_cfg
 from hexa_mm.models import HEXAMoCo
@@ -227,7 +229,7 @@ def test_reuse_clean_grad_gives_the_weights_the_same_gradients():
 
 
 @pytest.mark.parametrize('overrides, match', [
-    (dict(adversarial=None), 'needs model.adversarial'),
+    (dict(w_clean=0.), 'w_clean=0'),
     (dict(adversarial=dict(type='AdversarialGenerator', bn_mode='running')),
      'bn_mode'),
     (dict(adversarial=dict(type='AdversarialGenerator', random_start=True)),
@@ -237,3 +239,112 @@ def test_reuse_clean_grad_gives_the_weights_the_same_gradients():
 def test_reuse_clean_grad_refuses_what_it_cannot_reproduce(overrides, match):
     with pytest.raises(ValueError, match=match):
         build(tiny_hexa_cfg(reuse_clean_grad=True, **overrides))
+
+
+def uint8_views(n=8, size=16, seed=0):
+    """A data loader batch: two uint8 views of n random images."""
+    g = torch.Generator().manual_seed(seed)
+    return dict(inputs=[torch.randint(0, 256, (n, 3, size, size), generator=g,
+                                      dtype=torch.uint8) for _ in range(2)],
+                data_samples=[None] * n)
+
+
+class ScaledLossOptimWrapper(OptimWrapper):
+    """Like AmpOptimWrapper's loss scaling, on CPU: backward of S * loss,
+    gradients divided by S before the step."""
+
+    SCALE = 1024.
+
+    def backward(self, loss, **kwargs):
+        (loss * self.SCALE).backward(**kwargs)
+        self._inner_count += 1
+
+    def step(self, **kwargs):
+        for group in self.optimizer.param_groups:
+            for p in group['params']:
+                if p.grad is not None:
+                    p.grad.div_(self.SCALE)
+        super().step(**kwargs)
+
+
+def sgd_wrapper(model, cls=OptimWrapper, **kwargs):
+    return cls(torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+               **kwargs)
+
+
+def one_backward_step(model, data, wrapper):
+    """MMEngine's plain training step: loss() differentiated once."""
+    return BaseModel.train_step(model, data, wrapper)
+
+
+@pytest.mark.parametrize('hard_fraction', [1.0, 0.5])
+@pytest.mark.parametrize('wrapper_cls', [OptimWrapper, ScaledLossOptimWrapper])
+def test_two_pass_train_step_is_the_one_backward_step(hard_fraction,
+                                                      wrapper_cls):
+    """train_step's clean backward gives the attack its input gradient: the
+    same update as differentiating loss() (autograd.grad for the attack) once,
+    also when the optimizer wrapper scales the loss (as under AMP)."""
+    cfg = tiny_hexa_cfg(reuse_clean_grad=True, hard_fraction=hard_fraction)
+    two_pass, reference = build(cfg), build(cfg)
+    assert two_pass.two_pass_step
+    calls = []
+    two_pass.backbone.register_forward_hook(
+        lambda *_: calls.append(len(calls)))
+    wrappers = [sgd_wrapper(m, wrapper_cls) for m in (two_pass, reference)]
+    for step in range(2):
+        data = uint8_views(seed=step)
+        torch.manual_seed(step)
+        logs = two_pass.train_step(copy.deepcopy(data), wrappers[0])
+        torch.manual_seed(step)
+        ref_logs = one_backward_step(reference, copy.deepcopy(data),
+                                     wrappers[1])
+        assert set(logs) == set(ref_logs)
+        for key in logs:
+            torch.testing.assert_close(logs[key], ref_logs[key], msg=key)
+    assert float(logs['loss']) == pytest.approx(
+        sum(float(logs[k]) for k in ('loss_clean', 'loss_adv', 'loss_mix')))
+    for (name, a), b in zip(two_pass.state_dict().items(),
+                            reference.state_dict().values()):
+        torch.testing.assert_close(a, b, msg=name)
+    # Per step: the clean queries, then the hard ones; no attack forward.
+    assert len(calls) == 2 * 2
+    assert wrappers[0].inner_count == 2  # one count per step, not per pass
+
+
+def test_two_pass_train_step_accumulates_gradients_like_mmengine():
+    """With accumulative_counts=2, two steps make one optimizer update, with
+    the same weights as MMEngine's one-backward step."""
+    cfg = tiny_hexa_cfg(reuse_clean_grad=True)
+    two_pass, reference = build(cfg), build(cfg)
+    wrappers = [sgd_wrapper(m, accumulative_counts=2)
+                for m in (two_pass, reference)]
+    for w in wrappers:
+        w.initialize_count_status(two_pass, 0, 4)
+    before = two_pass.backbone.conv1.weight.detach().clone()
+    for step in range(2):
+        for model, wrapper, run in ((two_pass, wrappers[0], HEXAMoCo.train_step),
+                                    (reference, wrappers[1],
+                                     one_backward_step)):
+            torch.manual_seed(step)
+            run(model, uint8_views(seed=step), wrapper)
+        if step == 0:
+            assert torch.equal(two_pass.backbone.conv1.weight, before)
+    assert not torch.equal(two_pass.backbone.conv1.weight, before)
+    assert wrappers[0].inner_count == 2
+    for a, b in zip(two_pass.parameters(), reference.parameters()):
+        torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize('overrides', [dict(adversarial=None),
+                                       dict(w_adv=0.)])
+def test_reuse_clean_grad_without_an_attack_is_the_one_pass_step(overrides):
+    model = build(tiny_hexa_cfg(reuse_clean_grad=True, **overrides))
+    assert not model.two_pass_step and model.cutmix is not None
+    logs = model.train_step(uint8_views(), sgd_wrapper(model))
+    assert 'loss_mix' in logs and 'loss_adv' not in logs
+
+
+def test_hard_pass_without_its_clean_pass_is_refused():
+    model = build(tiny_hexa_cfg(reuse_clean_grad=True))
+    with pytest.raises(RuntimeError, match="mode='clean_pass'"):
+        model(normalized_batch(), None, mode='hard_pass')

@@ -1,11 +1,8 @@
-import os
-import socket
-
 import pytest
 import torch
-import torch.multiprocessing as mp
 import torch.nn.functional as F
 
+from gloo import run_in_gloo_processes
 from hexa_mm.models.utils import gather_rows, spherical_kmeans
 
 
@@ -55,30 +52,16 @@ def test_more_clusters_than_samples_is_refused():
         spherical_kmeans(torch.ones(3, 2), torch.arange(3), 3, 5)
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def _kmeans_worker(rank, world_size, port, points, result_file):
-    import torch.distributed as dist
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    dist.init_process_group('gloo', rank=rank, world_size=world_size)
-    try:
-        # Each rank holds the rows whose global index is rank modulo world.
-        index = torch.arange(rank, len(points), world_size)
-        centroids, assignment = spherical_kmeans(
-            points[index], index, len(points), 6, num_iters=10, seed=11)
-        gathered = gather_rows(torch.arange(rank + 1))  # uneven sizes
-        if rank == 0:
-            torch.save(
-                dict(
-                    centroids=centroids,
-                    assignment=assignment,
-                    gathered=gathered), result_file)
-    finally:
-        dist.destroy_process_group()
+def _kmeans_worker(rank, world_size, points, result_file):
+    # Each rank holds the rows whose global index is rank modulo world.
+    index = torch.arange(rank, len(points), world_size)
+    centroids, assignment = spherical_kmeans(
+        points[index], index, len(points), 6, num_iters=10, seed=11)
+    gathered = gather_rows(torch.arange(rank + 1))  # uneven sizes
+    if rank == 0:
+        torch.save(
+            dict(centroids=centroids, assignment=assignment,
+                 gathered=gathered), result_file)
 
 
 def test_two_gloo_processes_match_one_process(tmp_path):
@@ -87,11 +70,7 @@ def test_two_gloo_processes_match_one_process(tmp_path):
         points, torch.arange(len(points)), len(points), 6, num_iters=10,
         seed=11)
     result = str(tmp_path / 'rank0.pt')
-    mp.start_processes(
-        _kmeans_worker,
-        args=(2, _free_port(), points, result),
-        nprocs=2,
-        start_method='spawn')
+    run_in_gloo_processes(_kmeans_worker, 2, points, result)
     out = torch.load(result)
     assert torch.equal(out['assignment'], single_a)
     torch.testing.assert_close(out['centroids'], single_c)

@@ -1,0 +1,3 @@
+from .two_pass_ddp import TwoPassDistributedDataParallel
+
+__all__ = ['TwoPassDistributedDataParallel']

@@ -1,0 +1,34 @@
+"""Run a test's function in several gloo processes on this machine (CPU DDP)."""
+import os
+import socket
+
+import torch.multiprocessing as mp
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def run_in_gloo_processes(fn, *args, world_size: int = 2) -> None:
+    """Call ``fn(rank, *args)`` in ``world_size`` spawned processes, each
+    inside an initialised gloo process group; a failure in any raises here.
+
+    ``fn`` must be a module-level function (spawn pickles it by name).
+    """
+    mp.start_processes(
+        _run,
+        args=(fn, world_size, free_port(), args),
+        nprocs=world_size,
+        start_method='spawn')
+
+
+def _run(rank, fn, world_size, port, args):
+    import torch.distributed as dist
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=world_size)
+    try:
+        fn(rank, *args)
+    finally:
+        dist.destroy_process_group()
