@@ -2,29 +2,39 @@
 
     python tools/benchmarks/speed.py [--family moco dcluster] [--batch 32]
         [--size 32] [--iters 10] [--warmup 3] [--rounds 3] [--device cpu|cuda]
-        [--backbone digits|r50] [--out results/speed]
+        [--backbone digits|r50] [--out results/speed] [--wrapper-only]
 
-In one process, every method runs full training steps (data preprocessor, loss,
-backward, SGD step) on the same synthetic batch. Methods are timed in
-interleaved rounds after warm-up, and each ratio is the median over rounds of
-(method time / baseline time) measured in the same round, so a machine that
-slows down in the middle hurts both sides. Peak memory is the CUDA allocator's
-peak on GPU; on CPU it is the peak RSS that building the model and two training
-steps add to a child process (Linux), beyond its imports.
+In one process, every method runs full training steps on the same synthetic
+batch: ``model.train_step`` with MMEngine's ``OptimWrapper`` (SGD), which is
+what the Runner runs (data preprocessor, loss, backward, step; two backward
+passes for ``reuse_clean_grad``). Methods are timed in interleaved rounds after
+warm-up, and each ratio is the median over rounds of (method time / baseline
+time) measured in the same round, so a machine that slows down in the middle
+hurts both sides; the spread of those per-round ratios is printed with it.
+FLOPs (matmuls and convolutions, forward and backward, by torch's own per-op
+formulas) of one training step are counted too: unlike time, they do not depend
+on the machine or its load, and they show what the maths costs. Peak memory is
+the CUDA allocator's peak on GPU; on CPU it is the peak RSS that building the
+model and two training steps add to a child process (Linux), beyond its
+imports.
 
 Families:
   moco:     MMSelfSup's stock MoCo (its own config) / HEXAMoCo with both hard
             terms off (our wrapper) / HEXA-MoCo at hard_fraction 1 and 0.5,
-            with and without reuse_clean_grad, and 0.25 with it
-  dcluster: DeepCluster-v2 / HEXA-DCluster (both kinds on the 2 high-res crops)
+            with and without reuse_clean_grad, 0.25 with it, and with
+            cut-mixed queries only (``--wrapper-only``: the first two, to
+            check with many rounds that the wrapper costs nothing)
+  dcluster: DeepCluster-v2 / HEXA-DCluster (both kinds on the 2 high-res crops),
+            with and without reuse_clean_grad
 """
 import argparse
 import copy
 import json
-import multiprocessing as mp
 import os
 import os.path as osp
+import pickle
 import statistics
+import subprocess
 import sys
 import time
 
@@ -32,12 +42,15 @@ sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
+from mmengine.optim import OptimWrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.structures import InstanceData  # noqa: E402
 
 import hexa_mm  # noqa: E402,F401
 from mmselfsup.registry import MODELS  # noqa: E402
 from mmselfsup.structures import SelfSupDataSample  # noqa: E402
+from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
+from torch.utils.flop_counter import flop_registry  # noqa: E402
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 STOCK_MOCO = 'mmselfsup::selfsup/mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py'
@@ -86,16 +99,19 @@ def methods(family, backbone, batch):
               model_cfg(hexa, backbone, hard_fraction=f,
                         reuse_clean_grad=reuse, **queue), 2)
              for f, reuse in ((1.0, False), (1.0, True), (0.5, False),
-                              (0.5, True), (0.25, True))]
+                              (0.5, True), (0.25, True))] + [
+            ('HEXA-MoCo CutMix only (w_adv=0)',
+             model_cfg(hexa, backbone, w_adv=0., **queue), 2)]
     num = dict(num_samples=max(4096, batch), head=dict(
         type='MultiPrototypeHead', num_heads=3, num_prototypes=300,
         feat_dim=128, temperature=0.1))
     return [
         ('DeepCluster-v2', model_cfg('deepclusterv2_r50_200e.py', backbone,
                                      **num), 2),
-        ('HEXA-DCluster', model_cfg('hexa_dcluster_r50_200e.py', backbone,
-                                    **num), 2),
-    ]
+    ] + [('HEXA-DCluster' + (' reuse_clean_grad' if reuse else ''),
+          model_cfg('hexa_dcluster_r50_200e.py', backbone,
+                    reuse_clean_grad=reuse, **num), 2)
+         for reuse in (False, True)]
 
 
 def make_batch(batch, size, crops, device):
@@ -112,6 +128,28 @@ def make_batch(batch, size, crops, device):
         data_samples=samples)
 
 
+class FlopCount(TorchDispatchMode):
+    """Counts the FLOPs of every op torch has a formula for (``flop_registry``:
+    matmuls, convolutions and their backward).
+
+    Not ``torch.utils.flop_counter.FlopCounterMode``: its module tracker breaks
+    ``torch.autograd.grad`` on a leaf input, which the attack calls
+    (pytorch/pytorch#131753, torch >= 2.4); the total needs no module tracking.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.total = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        formula = flop_registry.get(func._overloadpacket)
+        if formula is not None:
+            self.total += formula(*args, **kwargs, out_val=out)
+        return out
+
+
 class Step:
     """One model and its optimizer: ``step()`` is a full training step."""
 
@@ -123,18 +161,19 @@ class Step:
                 torch.randn_like(self.model.memory_bank), dim=2))
             self.model.bank_filled.fill_(True)
             self.model.cluster(0)
-        self.optim = torch.optim.SGD(self.model.parameters(), lr=0.01,
-                                     momentum=0.9)
+        self.optim = OptimWrapper(
+            torch.optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9))
         self.data = make_batch(batch, size, crops, device)
         self.device = device
 
     def step(self):
-        inputs, samples = self.model.data_preprocessor(self.data, True)
-        losses = self.model.loss(inputs, samples)
-        loss = sum(v for k, v in losses.items() if 'loss' in k)
-        self.optim.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optim.step()
+        self.model.train_step(self.data, self.optim)
+
+    def flops(self):
+        """FLOPs of one training step."""
+        with FlopCount() as count:
+            self.step()
+        return count.total
 
     def timed(self, iters):
         if self.device == 'cuda':
@@ -153,7 +192,9 @@ def _rss_kib(field):
                     if line.startswith(field + ':'))
 
 
-def _child_peak_rss(cfg, batch, size, crops, queue):
+def _peak_rss_child():
+    """In the fresh process: the peak RSS (MiB) that the model adds."""
+    cfg, batch, size, crops = pickle.loads(sys.stdin.buffer.read())
     init_default_scope('mmselfsup')
     # Linux: reset the peak RSS after the imports, so that the figure is what
     # the model, its data and two training steps add.
@@ -163,18 +204,25 @@ def _child_peak_rss(cfg, batch, size, crops, queue):
     runner = Step(cfg, batch, size, crops, 'cpu')
     for _ in range(2):
         runner.step()
-    queue.put((_rss_kib('VmHWM') - base) / 1024)
+    print((_rss_kib('VmHWM') - base) / 1024)
 
 
 def cpu_peak_mib(cfg, batch, size, crops):
-    ctx = mp.get_context('spawn')
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child_peak_rss,
-                       args=(cfg, batch, size, crops, queue))
-    proc.start()
-    peak = queue.get()
-    proc.join()
-    return peak
+    # A fresh interpreter that loads this file by its path, so that it works
+    # however this tool was imported (multiprocessing's spawn cannot re-import
+    # a module loaded from a path under a made-up name, as the tests do).
+    code = ('import importlib.util; '
+            'spec = importlib.util.spec_from_file_location('
+            f'"hexa_speed_peak", {osp.abspath(__file__)!r}); '
+            'module = importlib.util.module_from_spec(spec); '
+            'spec.loader.exec_module(module); module._peak_rss_child()')
+    proc = subprocess.run([sys.executable, '-c', code],
+                          input=pickle.dumps((cfg, batch, size, crops)),
+                          capture_output=True)
+    if proc.returncode:
+        raise RuntimeError('speed.py: the peak-memory process failed:\n' +
+                           proc.stderr.decode(errors='replace'))
+    return float(proc.stdout.decode().split()[-1])
 
 
 def run(args):
@@ -183,6 +231,8 @@ def run(args):
     rows = []
     for family in args.family:
         entries = methods(family, args.backbone, args.batch)
+        if args.wrapper_only:
+            entries = entries[:2]
         steps = [Step(cfg, args.batch, args.size, crops, device)
                  for _, cfg, crops in entries]
         for step in steps:  # warm-up (allocator, caches, queue fill)
@@ -193,6 +243,7 @@ def run(args):
                 times[i].append(step.timed(args.iters))
             print(f'[{family}] round {r + 1}/{args.rounds}: ' + ', '.join(
                 f'{t[-1]:.3f}s' for t in times), flush=True)
+        flops = [step.flops() for step in steps]
         for i, (name, cfg, crops) in enumerate(entries):
             if device == 'cuda':
                 torch.cuda.reset_peak_memory_stats()
@@ -200,13 +251,16 @@ def run(args):
                 peak = torch.cuda.max_memory_allocated() / 2**20
             else:
                 peak = cpu_peak_mib(cfg, args.batch, args.size, crops)
-            ratio = statistics.median(
-                t / b for t, b in zip(times[i], times[0]))
+            ratios = [t / b for t, b in zip(times[i], times[0])]
             sec = statistics.median(times[i])
             rows.append(dict(
                 family=family, method=name, sec_per_iter=round(sec, 4),
                 images_per_sec=round(args.batch / sec, 1),
-                ratio_to_baseline=round(ratio, 3), peak_mib=round(peak)))
+                ratio_to_baseline=round(statistics.median(ratios), 3),
+                ratio_range=[round(min(ratios), 3), round(max(ratios), 3)],
+                gflop_per_iter=round(flops[i] / 1e9, 3),
+                flop_ratio_to_baseline=round(flops[i] / flops[0], 3),
+                peak_mib=round(peak)))
         del steps
     return rows
 
@@ -225,16 +279,24 @@ def main(argv=None):
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available()
                         else 'cpu', choices=['cpu', 'cuda'])
     parser.add_argument('--out', default=osp.join(ROOT, 'results', 'speed'))
+    parser.add_argument('--wrapper-only', action='store_true',
+                        help="MMSelfSup's stock MoCo against our HEXAMoCo with "
+                        'the hard terms off, nothing else')
     args = parser.parse_args(argv)
+    if args.wrapper_only and args.family != ['moco']:
+        parser.error('--wrapper-only times the MoCo family: use --family moco')
     rows = run(args)
     header = (f'device={args.device} ({torch.get_num_threads()} threads) '
               f'backbone={args.backbone} batch={args.batch} '
               f'size={args.size}px')
     lines = [header, '',
              '| family | method | s / iter | images / s | x baseline | '
-             'peak MiB |', '|---|---|---|---|---|---|']
+             'x baseline, rounds min-max | GFLOP / iter | x baseline FLOPs | '
+             'peak MiB |', '|---|---|---|---|---|---|---|---|---|']
     lines += [f"| {r['family']} | {r['method']} | {r['sec_per_iter']} | "
               f"{r['images_per_sec']} | {r['ratio_to_baseline']} | "
+              f"{r['ratio_range'][0]}-{r['ratio_range'][1]} | "
+              f"{r['gflop_per_iter']} | {r['flop_ratio_to_baseline']} | "
               f"{r['peak_mib']} |" for r in rows]
     table = '\n'.join(lines)
     print('\n' + table)
