@@ -92,6 +92,15 @@ def normalized_batch(n=8, size=16, seed=0):
     return [random_images(n, size, g) for _ in range(2)]
 
 
+def uint8_batch(n=8, sizes=(16, 16), seed=0, data_samples=None):
+    """A data loader batch (what ``train_step`` takes): one uint8 view of n
+    random images per size."""
+    g = torch.Generator().manual_seed(seed)
+    return dict(inputs=[torch.randint(0, 256, (n, 3, s, s), generator=g,
+                                      dtype=torch.uint8) for s in sizes],
+                data_samples=data_samples or [None] * n)
+
+
 @pytest.fixture(scope='session')
 def digits_root(tmp_path_factory):
     """One export of the embedded digits for the whole session."""

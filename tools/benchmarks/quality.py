@@ -214,8 +214,9 @@ def _mean_std(values):
 def summarize(runs):
     """One row per method: means and spreads over its seeds and, for a HEXA
     method, the mean and spread of its per-seed difference to what it is
-    compared with (:data:`BASELINES`) on the same seeds: the paired comparison, which the
-    seed's share of the noise (data order, initialisation) disturbs least."""
+    compared with (:data:`BASELINES`) on the same seeds: the paired
+    comparison, which the seed's share of the noise (data order,
+    initialisation) disturbs least."""
     rows = []
     for method in dict.fromkeys(r['method'] for r in runs):
         mine = [r for r in runs if r['method'] == method]

@@ -5,7 +5,7 @@ import torch
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
 
-from conftest import multicrop_batch, tiny_hexa_dcluster_cfg
+from conftest import multicrop_batch, tiny_hexa_dcluster_cfg, uint8_batch
 from hexa_mm.models.utils import running_stats_frozen
 from mmselfsup.registry import MODELS
 from test_deepcluster_v2 import filled
@@ -90,16 +90,6 @@ def test_hard_term_alone_trains_the_backbone():
     assert not torch.equal(before, model.backbone.conv1.weight)
 
 
-def uint8_crops(index, seed=0):
-    """A data loader batch: 2 crops of 16 px and 2 of 8 px, uint8."""
-    _, samples = multicrop_batch(index)
-    g = torch.Generator().manual_seed(seed)
-    return dict(inputs=[torch.randint(0, 256, (len(index), 3, s, s),
-                                      generator=g, dtype=torch.uint8)
-                        for s in (16, 16, 8, 8)],
-                data_samples=samples)
-
-
 def test_two_pass_train_step_is_the_one_backward_step():
     """reuse_clean_grad: the attack's step comes from the clean backward; the
     update equals differentiating loss() once, and the attack runs no forward
@@ -113,7 +103,9 @@ def test_two_pass_train_step_is_the_one_backward_step():
     wrappers = [OptimWrapper(torch.optim.SGD(m.parameters(), lr=0.1))
                 for m in (two_pass, reference)]
     for step in range(2):
-        data = uint8_crops(torch.arange(8 * step, 8 * step + 8), seed=step)
+        index = torch.arange(8 * step, 8 * step + 8)
+        data = uint8_batch(8, (16, 16, 8, 8), seed=step,
+                           data_samples=multicrop_batch(index)[1])
         logs = two_pass.train_step(copy.deepcopy(data), wrappers[0])
         ref_logs = BaseModel.train_step(reference, copy.deepcopy(data),
                                         wrappers[1])

@@ -5,7 +5,8 @@ import torch
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
 
-from conftest import normalized_batch, tiny_hexa_cfg, tiny_moco_cfg
+from conftest import (normalized_batch, tiny_hexa_cfg, tiny_moco_cfg,
+                      uint8_batch)
 from hexa_mm.models import HEXAMoCo
 from mmselfsup.registry import MODELS
 
@@ -241,14 +242,6 @@ def test_reuse_clean_grad_refuses_what_it_cannot_reproduce(overrides, match):
         build(tiny_hexa_cfg(reuse_clean_grad=True, **overrides))
 
 
-def uint8_views(n=8, size=16, seed=0):
-    """A data loader batch: two uint8 views of n random images."""
-    g = torch.Generator().manual_seed(seed)
-    return dict(inputs=[torch.randint(0, 256, (n, 3, size, size), generator=g,
-                                      dtype=torch.uint8) for _ in range(2)],
-                data_samples=[None] * n)
-
-
 class ScaledLossOptimWrapper(OptimWrapper):
     """Like AmpOptimWrapper's loss scaling, on CPU: backward of S * loss,
     gradients divided by S before the step."""
@@ -292,7 +285,7 @@ def test_two_pass_train_step_is_the_one_backward_step(hard_fraction,
         lambda *_: calls.append(len(calls)))
     wrappers = [sgd_wrapper(m, wrapper_cls) for m in (two_pass, reference)]
     for step in range(2):
-        data = uint8_views(seed=step)
+        data = uint8_batch(seed=step)
         torch.manual_seed(step)
         logs = two_pass.train_step(copy.deepcopy(data), wrappers[0])
         torch.manual_seed(step)
@@ -326,7 +319,7 @@ def test_two_pass_train_step_accumulates_gradients_like_mmengine():
                                     (reference, wrappers[1],
                                      one_backward_step)):
             torch.manual_seed(step)
-            run(model, uint8_views(seed=step), wrapper)
+            run(model, uint8_batch(seed=step), wrapper)
         if step == 0:
             assert torch.equal(two_pass.backbone.conv1.weight, before)
     assert not torch.equal(two_pass.backbone.conv1.weight, before)
@@ -340,7 +333,7 @@ def test_two_pass_train_step_accumulates_gradients_like_mmengine():
 def test_reuse_clean_grad_without_an_attack_is_the_one_pass_step(overrides):
     model = build(tiny_hexa_cfg(reuse_clean_grad=True, **overrides))
     assert not model.two_pass_step and model.cutmix is not None
-    logs = model.train_step(uint8_views(), sgd_wrapper(model))
+    logs = model.train_step(uint8_batch(), sgd_wrapper(model))
     assert 'loss_mix' in logs and 'loss_adv' not in logs
 
 

@@ -7,15 +7,8 @@ import os
 import pytest
 import torch
 
-from conftest import tiny_hexa_cfg, tiny_moco_cfg
+from conftest import tiny_hexa_cfg, tiny_moco_cfg, uint8_batch
 from gloo import run_in_gloo_processes
-
-
-def _batch(rank, step, n=8):
-    g = torch.Generator().manual_seed(10 * rank + step)
-    return dict(inputs=[torch.randint(0, 256, (n, 3, 16, 16), generator=g,
-                                      dtype=torch.uint8) for _ in range(2)],
-                data_samples=[None] * n)
 
 
 def _worker(rank, out_dir):
@@ -43,7 +36,7 @@ def _worker(rank, out_dir):
                 model.parameters(), lr=0.1, momentum=0.9))
             for step in range(2):
                 torch.manual_seed(100 + step)
-                out = model.train_step(copy.deepcopy(_batch(rank, step)),
+                out = model.train_step(uint8_batch(seed=10 * rank + step),
                                        optim)
             states[wrapper] = copy.deepcopy(model.module.state_dict())
             logs[wrapper] = {k: float(v) for k, v in out.items()}
