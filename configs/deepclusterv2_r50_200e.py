@@ -1,4 +1,6 @@
-# DeepCluster-v2, ResNet-50, ImageNet, 2x224 crops (no multi-crop), 200 epochs.
+# DeepCluster-v2, ResNet-50, ImageNet, 2x224 crops (no multi-crop), 200 epochs:
+# SwAV's scripts/deepclusterv2_400ep_2x224_pretrain.sh recipe (crops of 8-100%
+# of the image) over 200 epochs.
 _base_ = './deepclusterv2_r50_800e.py'
 
 view_pipeline = [
@@ -35,18 +37,13 @@ train_pipeline = [
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 max_epochs = 200
+# The 800-epoch schedule (SwAV's warm-up and final lr), over 200 epochs.
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-4,
-        by_epoch=True,
-        begin=0,
-        end=10,
-        convert_to_iter_based=True),
+    {{_base_.warmup_scheduler}},
     dict(
         type='CosineAnnealingLR',
         T_max=max_epochs - 10,
-        eta_min=6e-4,
+        eta_min=0.6e-3,
         by_epoch=True,
         begin=10,
         end=max_epochs,

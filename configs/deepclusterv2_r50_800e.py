@@ -1,8 +1,11 @@
 # DeepCluster-v2 (Caron et al., NeurIPS 2020, from the SwAV paper), ResNet-50,
 # ImageNet, multi-crop 2x224 + 6x96, 800 epochs: 75.2 linear top-1 in the paper.
-# The reference ran 64 GPUs x 64 images with LARS lr 4.8; this config runs
-# 8 GPUs x 64 and scales the lr linearly (0.6). With other GPU counts, pass
-# --cfg-options auto_scale_lr.enable=True (base batch 4096, lr 4.8).
+# The recipe of SwAV's main_deepclusterv2.py and scripts/deepclusterv2_800ep_
+# pretrain.sh: 64 GPUs x 64 images, SGD with LARC (trust 0.001, no clipping) and
+# weight decay 1e-6 on every parameter, lr warmed up linearly from 0.3 to 4.8
+# over 10 epochs, then cosine to 0.0048. This config runs 8 GPUs x 64 and
+# scales every lr linearly (0.6, warm-up from 0.0375, to 6e-4). With other GPU
+# counts, pass --cfg-options auto_scale_lr.enable=True (base batch 512, lr 0.6).
 _base_ = [
     'mmselfsup::selfsup/_base_/datasets/imagenet_swav_mcrop-2-6.py',
     'mmselfsup::selfsup/_base_/schedules/lars_coslr-200e_in1k.py',
@@ -25,7 +28,8 @@ model = dict(
         in_channels=3,
         out_indices=[4],
         norm_cfg=dict(type='SyncBN'),
-        zero_init_residual=True),
+        # SwAV's ResNet-50 leaves the last BN of each block at 1.
+        zero_init_residual=False),
     neck=dict(
         type='SwAVNeck',
         in_channels=2048,
@@ -64,30 +68,30 @@ custom_hooks = [
 ]
 
 max_epochs = 800
-optimizer = dict(type='LARS', lr=0.6, weight_decay=1e-6, momentum=0.9)
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=optimizer,
-    paramwise_cfg=dict(
-        custom_keys={
-            'bn': dict(decay_mult=0, lars_exclude=True),
-            'bias': dict(decay_mult=0, lars_exclude=True),
-            'downsample.1': dict(decay_mult=0, lars_exclude=True),
-        }))
+# MMSelfSup's LARS is SwAV's LARC without clipping: the layer-wise rate
+# eta * |w| / (|g| + wd * |w|) on every parameter, BN and biases included (no
+# paramwise_cfg: SwAV excludes nothing). It folds the lr into the momentum
+# buffer, LARC applies it after: the same step while the lr is constant.
+optimizer = dict(type='LARS', lr=0.6, weight_decay=1e-6, momentum=0.9, eta=1e-3)
+optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer)
+warmup_epochs = 10
+# SwAV's warm-up starts at 0.3 of the peak 4.8.
+warmup_scheduler = dict(
+    type='LinearLR',
+    start_factor=0.3 / 4.8,
+    by_epoch=True,
+    begin=0,
+    end=warmup_epochs,
+    convert_to_iter_based=True)
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-4,
-        by_epoch=True,
-        begin=0,
-        end=10,
-        convert_to_iter_based=True),
+    warmup_scheduler,
+    # ... and its cosine ends at final_lr 0.0048 = peak / 1000.
     dict(
         type='CosineAnnealingLR',
-        T_max=max_epochs - 10,
-        eta_min=6e-4,
+        T_max=max_epochs - warmup_epochs,
+        eta_min=0.6e-3,
         by_epoch=True,
-        begin=10,
+        begin=warmup_epochs,
         end=max_epochs,
         convert_to_iter_based=True)
 ]

@@ -209,6 +209,65 @@ def _write_checkpoints_atomically() -> None:
     LocalBackend.put = atomic_put
 
 
+def _sync_batch_norm_over_gloo() -> None:
+    """Limit: torch (<= 2.14) runs ``nn.SyncBatchNorm`` on CUDA tensors only.
+
+    Its forward refuses CPU tensors once a process group exists ("SyncBatchNorm
+    expected input tensor to be on GPU"), and its kernels
+    (``aten::batch_norm_stats``) have no CPU implementation, so the configs'
+    ``norm_cfg=dict(type='SyncBN')`` cannot run in a CPU ``gloo`` launch, the
+    way DDP code is tested here. For CPU inputs in training mode with more
+    than one process, normalise with the statistics of the global batch
+    instead: per-channel sums all-reduced with autograd
+    (``torch.distributed.nn.all_reduce``, whose backward all-reduces the
+    gradient), which is what the CUDA kernels compute. CUDA inputs, eval mode
+    and single-process runs keep torch's own path.
+    """
+    import torch
+    import torch.distributed as torch_dist
+    from torch import nn
+    forward = nn.SyncBatchNorm.forward
+
+    def global_batch_norm(bn, x):
+        from torch.distributed.nn import all_reduce
+        group = bn.process_group or torch_dist.group.WORLD
+        dims = [0] + list(range(2, x.dim()))
+        count = torch.tensor([x.numel() / x.size(1)], dtype=x.dtype)
+        total, sums, squares = all_reduce(
+            torch.cat([count, x.sum(dims), (x * x).sum(dims)]),
+            group=group).split([1, x.size(1), x.size(1)])
+        mean = sums / total
+        var = squares / total - mean * mean
+        if bn.track_running_stats:
+            with torch.no_grad():
+                momentum = bn.momentum
+                if momentum is None:  # cumulative moving average
+                    bn.num_batches_tracked.add_(1)
+                    momentum = 1.0 / float(bn.num_batches_tracked)
+                else:
+                    bn.num_batches_tracked.add_(1)
+                unbiased = var * (total / (total - 1).clamp(min=1))
+                bn.running_mean.lerp_(mean.detach(), momentum)
+                bn.running_var.lerp_(unbiased.detach(), momentum)
+        shape = [1, -1] + [1] * (x.dim() - 2)
+        out = (x - mean.view(shape)) * torch.rsqrt(var.view(shape) + bn.eps)
+        if bn.affine:
+            out = out * bn.weight.view(shape) + bn.bias.view(shape)
+        return out
+
+    def patched(self, input):
+        if (input.device.type == 'cpu' and self.training
+                and torch_dist.is_available() and torch_dist.is_initialized()
+                and torch_dist.get_world_size(self.process_group
+                                              or torch_dist.group.WORLD) > 1):
+            self._check_input_dim(input)
+            return global_batch_norm(self, input)
+        return forward(self, input)
+
+    patched.__wrapped__ = forward
+    nn.SyncBatchNorm.forward = patched
+
+
 _applied = False
 
 
@@ -223,6 +282,7 @@ def apply_workarounds() -> None:
     _drop_scope_from_collate_fn()
     _init_dist_pytorch_without_cuda()
     _write_checkpoints_atomically()
+    _sync_batch_norm_over_gloo()
     _applied = True
 
 

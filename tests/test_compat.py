@@ -1,6 +1,7 @@
 import importlib
 
 import pytest
+import torch
 
 from hexa_mm import compat
 
@@ -88,3 +89,60 @@ def test_runner_builds_a_dataloader_from_a_cross_package_config(digits_root):
     loader_cfg.batch_size = 4
     batch = next(iter(Runner.build_dataloader(loader_cfg.to_dict(), seed=0)))
     assert len(batch['inputs']) == 2 and batch['inputs'][0].shape[0] == 4
+
+
+def _sync_bn_worker(rank, out_dir):
+    import os
+
+    import torch
+    import torch.distributed as dist
+
+    import hexa_mm  # noqa: F401  applies the work-arounds in the child
+    torch.manual_seed(0)
+    bn = torch.nn.SyncBatchNorm(3, momentum=0.3)
+    with torch.no_grad():
+        bn.weight.uniform_(0.5, 1.5)
+        bn.bias.uniform_(-1, 1)
+    # Uneven batches: 3 and 2 samples.
+    g = torch.Generator().manual_seed(rank)
+    x = (torch.randn(3 - rank, 3, 4, 5, generator=g) * 2 + 1).requires_grad_()
+    y = bn(x)
+    (y * torch.arange(y.numel()).view_as(y).sin()).sum().backward()
+    grads = [bn.weight.grad.clone(), bn.bias.grad.clone()]
+    for grad in grads:
+        dist.all_reduce(grad)
+    torch.save(
+        dict(x=x.detach(), y=y.detach(), x_grad=x.grad, w_grad=grads[0],
+             b_grad=grads[1], mean=bn.running_mean, var=bn.running_var,
+             tracked=bn.num_batches_tracked),
+        os.path.join(out_dir, f'{rank}.pth'))
+
+
+def test_sync_batch_norm_runs_on_cpu_over_gloo_with_global_statistics(
+        tmp_path):
+    """torch's SyncBatchNorm has CUDA kernels only; compat's CPU path gives
+    what one BatchNorm over the concatenated batch gives: outputs, input and
+    parameter gradients, running statistics."""
+    from gloo import run_in_gloo_processes
+    run_in_gloo_processes(_sync_bn_worker, str(tmp_path))
+    ranks = [torch.load(tmp_path / f'{r}.pth') for r in (0, 1)]
+    torch.manual_seed(0)
+    bn = torch.nn.BatchNorm2d(3, momentum=0.3)
+    with torch.no_grad():
+        bn.weight.uniform_(0.5, 1.5)
+        bn.bias.uniform_(-1, 1)
+    x = torch.cat([r['x'] for r in ranks]).requires_grad_()
+    y = bn(x)
+    weights = torch.cat([
+        torch.arange(r['y'].numel()).view_as(r['y']).sin() for r in ranks])
+    (y * weights).sum().backward()
+    got_y = torch.cat([r['y'] for r in ranks])
+    got_x_grad = torch.cat([r['x_grad'] for r in ranks])
+    torch.testing.assert_close(got_y, y.detach(), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(got_x_grad, x.grad, atol=1e-5, rtol=1e-5)
+    for r in ranks:
+        torch.testing.assert_close(r['w_grad'], bn.weight.grad)
+        torch.testing.assert_close(r['b_grad'], bn.bias.grad)
+        torch.testing.assert_close(r['mean'], bn.running_mean)
+        torch.testing.assert_close(r['var'], bn.running_var)
+        assert int(r['tracked']) == 1

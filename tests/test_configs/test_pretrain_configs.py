@@ -1,0 +1,110 @@
+"""Every pre-training config through ``tools/train.py``, as users run it.
+
+The config's own ``optim_wrapper``, ``param_scheduler``, hooks, data loader
+(its ``num_workers`` included) and JPEG pipeline, on a tiny ImageNet-style
+folder this test writes (or the embedded digits): one epoch of two iterations
+that saves a checkpoint, then ``--resume`` from it for a second epoch. Only what
+one CPU process cannot hold in a test's time is overridden, each override named
+in ``cpu_overrides``. SyncBN needs no override: MMEngine's Runner reverts it to
+BN in a non-distributed run.
+"""
+import math
+import os.path as osp
+
+import pytest
+import torch
+
+from config_runs import (load_checkpoint, logged_iterations, paths_where,
+                         scheduled_lrs, train)
+from imagenet_fakes import write_fake_imagenet
+from tool_runs import CONFIGS
+
+IMAGENET_MOCO = ['mocov2_r50_200e.py', 'hexa_moco_r50_200e.py',
+                 'hexa_moco_r50_800e.py']
+IMAGENET_DCLUSTER = ['deepclusterv2_r50_200e.py', 'deepclusterv2_r50_800e.py',
+                     'hexa_dcluster_r50_200e.py', 'hexa_dcluster_r50_800e.py']
+DIGITS = ['mocov2_r18_digits.py', 'hexa_moco_r18_digits.py',
+          'deepclusterv2_r18_digits.py', 'hexa_dcluster_r18_digits.py']
+#: The configs this module runs end to end (tests/test_configs/
+#: test_every_config_is_run.py checks that no shipped config is left out).
+PRETRAIN_CONFIGS = IMAGENET_MOCO + IMAGENET_DCLUSTER + DIGITS
+#: One ImageNet config keeps the real 224-pixel crops.
+FULL_SIZE = 'mocov2_r50_200e.py'
+IMAGES = 4  # two iterations an epoch
+BATCH = 2
+
+
+@pytest.fixture(scope='module')
+def tiny_imagenet(tmp_path_factory):
+    return write_fake_imagenet(
+        tmp_path_factory.mktemp('pretrain_imagenet'), [2, 1, 1], 1)
+
+
+def cpu_overrides(config, data_root):
+    """``--cfg-options`` for one CPU process in a test, each with its reason."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(CONFIGS, config))
+    options = {
+        # The tiny data set, and one process's share of a batch.
+        'train_dataloader.dataset.data_root': data_root,
+        'train_dataloader.batch_size': BATCH,
+        # Every iteration logged, so that the test reads each one's lr.
+        'default_hooks.logger.interval': 1,
+    }
+    if config in DIGITS:
+        options['train_dataloader.dataset.indices'] = IMAGES
+    else:
+        # CPU time: crops of 64 / 32 pixels instead of 224 / 96.
+        for key, crop in paths_where(
+                cfg.train_dataloader.dataset.pipeline,
+                lambda node: node.get('type') == 'RandomResizedCrop'):
+            if config != FULL_SIZE:
+                options[f'train_dataloader.dataset.pipeline.{key}.size'] = (
+                    64 if crop['size'] >= 224 else 32)
+    if 'queue_len' in cfg.model:
+        # A queue longer than the tiny run's keys is fine (MoCo fills it with
+        # random unit vectors); it must only divide by the batch.
+        assert cfg.model.queue_len % BATCH == 0
+    else:
+        # The bank holds the data set; k-means needs a sample per cluster.
+        options['model.num_samples'] = IMAGES
+        options['model.head.num_prototypes'] = 2
+    return options
+
+
+@pytest.mark.parametrize('config', PRETRAIN_CONFIGS)
+def test_config_trains_checkpoints_and_resumes_through_train_py(
+        config, tiny_imagenet, digits_root, tmp_path):
+    options = cpu_overrides(
+        config, digits_root if config in DIGITS else tiny_imagenet)
+    work_dir = tmp_path / 'work'
+    lrs = scheduled_lrs(config, options, iters_per_epoch=2, iters=4)
+
+    train(config, work_dir, {**options, 'train_cfg.max_epochs': 1})
+    first = load_checkpoint(work_dir / 'epoch_1.pth')
+    assert (first['meta']['epoch'], first['meta']['iter']) == (1, 2)
+    logs = logged_iterations(work_dir)
+    assert [line['iter'] for line in logs] == [1, 2]
+    assert all(math.isfinite(line['loss']) for line in logs)
+    assert [line['lr'] for line in logs] == pytest.approx(lrs[:2], rel=1e-6)
+
+    train(config, work_dir, {**options, 'train_cfg.max_epochs': 2},
+          resume=True)
+    second = load_checkpoint(work_dir / 'epoch_2.pth')
+    assert (second['meta']['epoch'], second['meta']['iter']) == (2, 4)
+    logs = logged_iterations(work_dir)
+    # The resumed run continues the schedule where the first one stopped.
+    assert [line['iter'] for line in logs] == [1, 2, 3, 4]
+    assert [line['lr'] for line in logs[2:]] == pytest.approx(
+        lrs[2:], rel=1e-6)
+    assert all(math.isfinite(line['loss']) for line in logs)
+    stem = next(k for k in first['state_dict']
+                if k.startswith('backbone.conv1.weight'))
+    assert not torch.equal(first['state_dict'][stem],
+                           second['state_dict'][stem])
+    groups = second['optimizer']['param_groups']
+    if config in IMAGENET_DCLUSTER:
+        # SwAV: LARS and weight decay on every parameter, in one group.
+        assert len(groups) == 1
+        assert groups[0]['weight_decay'] == 1e-6
+        assert groups[0].get('lars_exclude', False) is False
