@@ -16,7 +16,7 @@ from torch import nn
 
 
 class BaseBatchAugment(nn.Module):
-    """Base class: ``forward(images, generator)`` = ``apply(images,
+    """Base class: ``forward(images, generator)`` = ``transform(images,
     sample(len(images), generator))``.
 
     Parameters are drawn on the CPU from ``generator`` (the same draws on any
@@ -42,8 +42,8 @@ class BaseBatchAugment(nn.Module):
         shape (n,)) says which samples are transformed."""
         return dict(apply=self._draw_apply(n, generator))
 
-    def apply(self, images: torch.Tensor,
-              params: Dict[str, torch.Tensor]) -> torch.Tensor:
+    def transform(self, images: torch.Tensor,
+                  params: Dict[str, torch.Tensor]) -> torch.Tensor:
         """Transform ``images`` (N, 3, H, W), float RGB in [0, 255], with the
         parameters of :meth:`sample`; returns a new tensor or ``images``."""
         raise NotImplementedError
@@ -55,7 +55,7 @@ class BaseBatchAugment(nn.Module):
 
     def forward(self, images: torch.Tensor,
                 generator: torch.Generator) -> torch.Tensor:
-        return self.apply(images, self.sample(images.shape[0], generator))
+        return self.transform(images, self.sample(images.shape[0], generator))
 
     @staticmethod
     def selected(params: Dict[str, torch.Tensor],

@@ -144,8 +144,8 @@ class BatchColorJitter(BaseBatchAugment):
         params['factors'] = factors
         return params
 
-    def apply(self, images: torch.Tensor,
-              params: Dict[str, torch.Tensor]) -> torch.Tensor:
+    def transform(self, images: torch.Tensor,
+                  params: Dict[str, torch.Tensor]) -> torch.Tensor:
         apply, order = params['apply'], params['order']
         if not bool(apply.any()):
             return images

@@ -15,8 +15,8 @@ class BatchRandomFlip(BaseBatchAugment):
         prob (float): Probability that a sample is mirrored left to right.
     """
 
-    def apply(self, images: torch.Tensor,
-              params: Dict[str, torch.Tensor]) -> torch.Tensor:
+    def transform(self, images: torch.Tensor,
+                  params: Dict[str, torch.Tensor]) -> torch.Tensor:
         if not bool(params['apply'].any()):
             return images
         chosen = self.selected(params, images.device)

@@ -83,8 +83,8 @@ class BatchGaussianBlur(BaseBatchAugment):
             self.sigma_min, self.sigma_max, generator=generator)
         return params
 
-    def apply(self, images: torch.Tensor,
-              params: Dict[str, torch.Tensor]) -> torch.Tensor:
+    def transform(self, images: torch.Tensor,
+                  params: Dict[str, torch.Tensor]) -> torch.Tensor:
         if not bool(params['apply'].any()):
             return images
         chosen = self.selected(params, images.device)

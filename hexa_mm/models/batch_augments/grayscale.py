@@ -33,8 +33,8 @@ class BatchRandomGrayscale(BaseBatchAugment):
                 'with a positive sum')
         self.channel_weights = tuple(float(w) for w in channel_weights)
 
-    def apply(self, images: torch.Tensor,
-              params: Dict[str, torch.Tensor]) -> torch.Tensor:
+    def transform(self, images: torch.Tensor,
+                  params: Dict[str, torch.Tensor]) -> torch.Tensor:
         if not bool(params['apply'].any()):
             return images
         chosen = self.selected(params, images.device)

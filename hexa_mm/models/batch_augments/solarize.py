@@ -21,8 +21,8 @@ class BatchRandomSolarize(BaseBatchAugment):
         super().__init__(prob)
         self.threshold = float(threshold)
 
-    def apply(self, images: torch.Tensor,
-              params: Dict[str, torch.Tensor]) -> torch.Tensor:
+    def transform(self, images: torch.Tensor,
+                  params: Dict[str, torch.Tensor]) -> torch.Tensor:
         if not bool(params['apply'].any()):
             return images
         chosen = self.selected(params, images.device)

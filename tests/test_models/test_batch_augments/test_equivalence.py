@@ -55,7 +55,7 @@ def test_color_jitter_matches_mmselfsup_color_jitter(photos, hue):
             hue=hue,
             prob=0.8))
     params = all_on(aug.sample(len(photos), torch.Generator().manual_seed(3)))
-    out = aug.apply(to_device_batch(photos), params)
+    out = aug.transform(to_device_batch(photos), params)
     jitter_cfg = aug.cpu_transform()['transforms'][0]
     for i, img in enumerate(photos):
         cpu = TRANSFORMS.build(jitter_cfg)
@@ -81,7 +81,7 @@ def test_a_sample_not_drawn_keeps_its_pixels(photos):
     params = aug.sample(len(photos), torch.Generator().manual_seed(0))
     params['apply'] = torch.tensor([True, False] * 3)
     batch = to_device_batch(photos)
-    out = aug.apply(batch, params)
+    out = aug.transform(batch, params)
     assert torch.equal(out[1::2], batch[1::2])
     assert not torch.equal(out[0::2], batch[0::2])
 
@@ -92,7 +92,7 @@ def test_grayscale_matches_mmcv_random_grayscale(photos):
             type='BatchRandomGrayscale',
             prob=0.2,
             channel_weights=(0.2989, 0.587, 0.114)))
-    out = aug.apply(
+    out = aug.transform(
         to_device_batch(photos),
         dict(apply=torch.ones(len(photos), dtype=torch.bool)))
     cpu_cfg = dict(aug.cpu_transform(), prob=1.0)
@@ -108,7 +108,7 @@ def test_blur_matches_mmselfsup_random_gaussian_blur(photos, sigma):
     aug = MODELS.build(
         dict(type='BatchGaussianBlur', sigma_min=0.1, sigma_max=2.0, prob=1))
     n = len(photos)
-    out = aug.apply(
+    out = aug.transform(
         to_device_batch(photos),
         dict(
             apply=torch.ones(n, dtype=torch.bool),
@@ -128,13 +128,13 @@ def test_blur_draws_each_samples_own_sigma(photos):
     aug = MODELS.build(
         dict(type='BatchGaussianBlur', sigma_min=0.1, sigma_max=2.0, prob=1))
     batch = to_device_batch(photos[:2])
-    both = aug.apply(
+    both = aug.transform(
         batch,
         dict(
             apply=torch.ones(2, dtype=torch.bool),
             sigma=torch.tensor([0.3, 1.8], dtype=torch.float64)))
     for i, sigma in enumerate((0.3, 1.8)):
-        alone = aug.apply(
+        alone = aug.transform(
             batch[i:i + 1],
             dict(
                 apply=torch.ones(1, dtype=torch.bool),
@@ -148,7 +148,7 @@ def test_flip_and_solarize_match_their_cpu_transforms(photos):
     for cfg in (dict(type='BatchRandomFlip', prob=0.5),
                 dict(type='BatchRandomSolarize', threshold=128, prob=0.2)):
         aug = MODELS.build(cfg)
-        out = aug.apply(batch, on)
+        out = aug.transform(batch, on)
         cpu_cfg = dict(aug.cpu_transform(), prob=1.0)
         for i, img in enumerate(photos):
             expected = run_cpu(cpu_cfg, img)['img']
