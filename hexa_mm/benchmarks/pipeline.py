@@ -216,10 +216,12 @@ def benchmark_config(config: str,
                      rounds: int = 2,
                      device: Optional[str] = 'cpu',
                      device_iters: int = 5,
-                     cfg_options: Optional[dict] = None) -> dict:
+                     cfg_options: Optional[dict] = None,
+                     device_batch: Optional[int] = None) -> dict:
     """The config's training pipeline as it is and, when it augments on the
     device, its CPU fallback (``--cpu-augment``) too, measured in one run;
-    plus the device cost per batch of its data preprocessor."""
+    plus the device cost per batch of its data preprocessor (batch:
+    ``device_batch``, else the config's per-GPU batch size)."""
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
@@ -233,9 +235,9 @@ def benchmark_config(config: str,
         for name, c in variants)
     if device and uses_device_augment(cfg):
         sample = TimedPipeline(train_pipeline(cfg))(paths[0], 0)
-        out['device'] = measure_device(cfg, sample,
-                                       cfg.train_dataloader.batch_size,
-                                       device, device_iters, warmup=2)
+        out['device'] = measure_device(
+            cfg, sample, device_batch or cfg.train_dataloader.batch_size,
+            device, device_iters, warmup=2)
     return out
 
 

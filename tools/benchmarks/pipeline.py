@@ -3,6 +3,7 @@ device cost per batch of the augmentations a data preprocessor runs.
 
     python tools/benchmarks/pipeline.py [CONFIG ...] [--images DIR]
         [--count 64] [--rounds 2] [--device cpu|cuda|none] [--device-iters 5]
+        [--device-batch N]
         [--decoders cv2 pillow turbojpeg] [--out results/pipeline]
 
 One process, one thread (torch and OpenCV): images/s per core. Without
@@ -46,6 +47,8 @@ def parse_args(argv=None):
                         help="where the data preprocessor is timed; 'none' "
                         'skips it')
     parser.add_argument('--device-iters', type=int, default=5)
+    parser.add_argument('--device-batch', type=int,
+                        help="the preprocessor's batch (default: the config's)")
     parser.add_argument('--decoders', nargs='*', default=[],
                         help="MMCV decoders to compare ('cv2', 'pillow', "
                         "'turbojpeg', 'tifffile')")
@@ -63,7 +66,8 @@ def main(argv=None):
         decoders = measure_decoders(paths, args.decoders, args.rounds)
         device = None if args.device == 'none' else args.device
         results = [
-            benchmark_config(c, paths, args.rounds, device, args.device_iters)
+            benchmark_config(c, paths, args.rounds, device, args.device_iters,
+                             device_batch=args.device_batch)
             for c in args.configs
         ]
     text = format_markdown(results, decoders)
