@@ -5,9 +5,7 @@ _base_ = './deepclusterv2_r50_800e.py'
 # SwAV's 224 crops are (the data preprocessor; tools/train.py --cpu-augment
 # brings back the CPU pipeline).
 view_pipeline = [
-    dict(
-        type='RandomResizedCrop', size=224, scale=(0.08, 1.),
-        backend='pillow'),
+    dict(type='TorchRandomResizedCrop', size=224, scale=(0.08, 1.)),
 ]
 model = dict(
     data_preprocessor=dict(

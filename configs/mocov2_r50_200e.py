@@ -10,7 +10,8 @@ _base_ = [
 custom_imports = dict(imports=['hexa_mm'], allow_failed_imports=False)
 
 # MMSelfSup's MoCo-v2 pipeline, split: the CPU decodes (with an image loader
-# that names a bad file) and crops; the data preprocessor runs the rest of the
+# that names a bad file) and crops (MMSelfSup's crop boxes, resized by torch:
+# 8x faster than PIL, within 1 level); the data preprocessor runs the rest of the
 # view augmentations on the device (docs/data_pipeline.md; the CPU pipeline
 # comes back with tools/train.py --cpu-augment).
 train_pipeline = [
@@ -19,11 +20,7 @@ train_pipeline = [
         type='MultiView',
         num_views=2,
         transforms=[[
-            dict(
-                type='RandomResizedCrop',
-                size=224,
-                scale=(0.2, 1.),
-                backend='pillow')
+            dict(type='TorchRandomResizedCrop', size=224, scale=(0.2, 1.))
         ]]),
     dict(type='PackSelfSupInputs', meta_keys=['img_path'])
 ]

@@ -5,6 +5,11 @@ from typing import List
 from mmengine.config import Config, ConfigDict
 
 DEVICE_PREPROCESSOR = 'DeviceAugDataPreprocessor'
+#: The device-augmentation configs' faster CPU transforms, and MMSelfSup's
+#: that the CPU pipeline gets back (the same arguments, and these).
+CPU_FALLBACKS = {
+    'TorchRandomResizedCrop': dict(type='RandomResizedCrop', backend='pillow')
+}
 
 
 def _short(type_name) -> str:
@@ -36,7 +41,8 @@ def cpu_augment_config(cfg: Config) -> Config:
     """Bring back the CPU pipeline of a config whose views are augmented on
     the device (what ``tools/train.py --cpu-augment`` does).
 
-    Each group of the ``DeviceAugDataPreprocessor``'s ``view_augments`` is
+    The crops go back to MMSelfSup's (``CPU_FALLBACKS``), and each group of
+    the ``DeviceAugDataPreprocessor``'s ``view_augments`` is
     turned into the CPU transforms it replaces (``BaseBatchAugment.
     cpu_transform``) and appended to the matching ``transforms`` list of the
     pipeline's ``MultiView``; the model gets MMSelfSup's
@@ -69,7 +75,12 @@ def cpu_augment_config(cfg: Config) -> Config:
     groups: List[list] = []
     for transforms, augments in zip(multi_view.transforms,
                                     preprocessor.view_augments):
-        groups.append(list(transforms) + cpu_view_transforms(augments))
+        crops = [
+            ConfigDict(dict(t, **CPU_FALLBACKS[_short(t.get('type'))]))
+            if _short(t.get('type')) in CPU_FALLBACKS else t
+            for t in transforms
+        ]
+        groups.append(crops + cpu_view_transforms(augments))
     multi_view.transforms = groups
     kept = {
         key: value
