@@ -102,17 +102,14 @@ class TimedPipeline:
             self.pipeline = Compose(pipeline_cfg)
         self.seconds: Dict[str, float] = OrderedDict()
         for step in self.pipeline.transforms:
-            self._time(step, '')
-            for view in getattr(step, 'pipelines', []):  # MultiView
+            self._time(step, _label(step))
+            groups = getattr(step, 'pipelines', [])  # MultiView
+            for number, view in enumerate(groups, 1):
+                suffix = f' [view group {number}]' if len(groups) > 1 else ''
                 for inner in view.transforms:
-                    self._time(inner, '  ')
+                    self._time(inner, '  ' + _label(inner) + suffix)
 
-    def _time(self, transform, indent: str) -> None:
-        label = indent + _label(transform)
-        if label in self.seconds:  # same transform in two view groups
-            size = getattr(transform, 'scale', None) or getattr(
-                transform, 'size', None)
-            label = f'{label} [{size}]'
+    def _time(self, transform, label: str) -> None:
         self.seconds.setdefault(label, 0.0)
         original = transform.transform
 
@@ -186,14 +183,6 @@ def measure_device(cfg: Config, sample: dict, batch_size: int, device: str,
         images_per_s=batch_size / wall_s)
 
 
-def with_decoder(pipeline_cfg: List[dict], backend: str) -> List[dict]:
-    pipeline_cfg = copy.deepcopy(pipeline_cfg)
-    for step in pipeline_cfg:
-        if 'LoadImage' in str(step['type']):
-            step['imdecode_backend'] = backend
-    return pipeline_cfg
-
-
 def measure_decoders(paths: Sequence[str], backends: Sequence[str],
                      rounds: int) -> Dict[str, dict]:
     """Images/s per core of MMCV's ``LoadImageFromFile`` with each decoder;
@@ -241,6 +230,11 @@ def benchmark_config(config: str,
     return out
 
 
+#: What one GPU trains on, images/s (ResNet-50 self-supervised pre-training,
+#: the issue's range), for the cores-per-GPU row.
+GPU_IMAGES_PER_S = (2000, 3500)
+
+
 def format_markdown(results: List[dict], decoders: Dict[str, dict]) -> str:
     lines = []
     if decoders:
@@ -262,10 +256,13 @@ def format_markdown(results: List[dict], decoders: Dict[str, dict]) -> str:
         lines.append('| **images/s per core** | ' + ' | '.join(
             f'**{r["pipelines"][n]["images_per_s"]:.0f}**' for n in names) +
                      ' |')
-        labels = []
-        for n in names:
-            labels += [k for k in r['pipelines'][n]['transforms']
-                       if k not in labels]
+        labels: List[str] = []
+        for n in names:  # merged, each new row after its predecessor
+            after = -1
+            for k in r['pipelines'][n]['transforms']:
+                if k not in labels:
+                    labels.insert(after + 1, k)
+                after = labels.index(k)
         for label in labels:
             cells = []
             for n in names:
@@ -274,6 +271,11 @@ def format_markdown(results: List[dict], decoders: Dict[str, dict]) -> str:
                              f'{t["ms_per_image"]:.2f} ms ({100 * t["share"]:.0f}%)')
             lines.append(f'| {label.replace("  ", "- ")} | ' +
                          ' | '.join(cells) + ' |')
+        rates = ' / '.join(f'{g:,}' for g in GPU_IMAGES_PER_S)
+        lines.append(f'| cores to feed one GPU at {rates} images/s | ' +
+                     ' | '.join(' / '.join(
+                         f'{g / r["pipelines"][n]["images_per_s"]:.1f}'
+                         for g in GPU_IMAGES_PER_S) for n in names) + ' |')
         if 'device' in r:
             d = r['device']
             lines.append('')
