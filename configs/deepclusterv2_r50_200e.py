@@ -3,29 +3,15 @@
 # of the image) over 200 epochs.
 _base_ = './deepclusterv2_r50_800e.py'
 
+# The CPU decodes and crops; the device augments the two views the way
+# SwAV's 224 crops are (the data preprocessor; tools/train.py --cpu-augment
+# brings back the CPU pipeline).
 view_pipeline = [
-    dict(
-        type='RandomResizedCrop', size=224, scale=(0.08, 1.),
-        backend='pillow'),
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(
-                type='ColorJitter',
-                brightness=0.8,
-                contrast=0.8,
-                saturation=0.8,
-                hue=0.2)
-        ],
-        prob=0.8),
-    dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.2989)),
-    dict(type='RandomGaussianBlur', sigma_min=0.1, sigma_max=2.0, prob=0.5),
-    dict(type='RandomFlip', prob=0.5),
+    dict(type='TorchRandomResizedCrop', size=224, scale=(0.08, 1.)),
 ]
+model = dict(
+    data_preprocessor=dict(
+        num_views=2, view_augments=[{{_base_.swav_device_augments}}]))
 train_pipeline = [
     dict(type='CheckedLoadImageFromFile', on_error='raise'),
     dict(type='MultiView', num_views=2, transforms=[view_pipeline]),

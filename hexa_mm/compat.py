@@ -291,3 +291,17 @@ apply_workarounds()
 #: MMDetection is optional (OPTIONAL above): detection transfer registers only
 #: when it is installed.
 HAS_MMDET = _module_exists('mmdet')
+
+
+def torchvision_hsv_conversions() -> Tuple[Callable, Callable]:
+    """torchvision's batched RGB <-> HSV conversions (``(..., 3, H, W)``
+    float tensors in [0, 1]).
+
+    Limitation, torchvision <= 0.29: the public ``adjust_hue`` takes one hue
+    factor per call, so a batch whose samples each have their own factor would
+    need one call per sample; the conversions it is built on are batched but
+    private (``transforms.v2.functional._color``). BatchColorJitter shifts
+    each sample's hue between the two.
+    """
+    from torchvision.transforms.v2.functional import _color
+    return _color._rgb_to_hsv, _color._hsv_to_rgb

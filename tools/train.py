@@ -1,7 +1,7 @@
 """Train (pre-train) a model from a config with MMEngine's Runner.
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
-        [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
+        [--cpu-augment] [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
 
 Runs from the repository root without installing hexa_mm: the repository is put
 on ``sys.path`` first. Before the Runner starts, the config is validated and a
@@ -20,7 +20,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 from hexa_mm.utils import (add_common_args,  # noqa: E402
                            check_pretrained_backbone, close_distributed,
-                           load_cfg, validate_config)
+                           cpu_augment_config, load_cfg, validate_config)
 
 
 def parse_args(argv=None):
@@ -42,6 +42,12 @@ def parse_args(argv=None):
         '--amp',
         action='store_true',
         help='enable automatic mixed precision training')
+    parser.add_argument(
+        '--cpu-augment',
+        action='store_true',
+        help='run the view augmentations that the config\'s '
+        'DeviceAugDataPreprocessor runs on the device in the CPU data '
+        'pipeline instead (MMSelfSup\'s own transforms)')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -57,6 +63,8 @@ def build_cfg(args) -> Config:
                              f'AmpOptimWrapper, the config has {wrapper!r}')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.cpu_augment:
+        cpu_augment_config(cfg)
     if args.resume == 'auto':
         ckpt = latest_checkpoint(cfg.work_dir)
         if ckpt is None and not args.fresh_if_no_checkpoint:

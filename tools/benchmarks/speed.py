@@ -79,6 +79,13 @@ def model_cfg(config, backbone, **overrides):
         cfg['backbone']['norm_cfg'] = dict(type='BN')  # no process group here
     if cfg['neck'].get('type') == 'SwAVNeck':
         cfg['neck']['norm_cfg'] = dict(type='BN1d')
+    pre = cfg.get('data_preprocessor') or {}
+    if pre.get('type') == 'DeviceAugDataPreprocessor':
+        # Training steps only, as for MMSelfSup's stock model: the view
+        # augmentations' cost is tools/benchmarks/pipeline.py's to measure.
+        cfg['data_preprocessor'] = dict(
+            type='SelfSupDataPreprocessor', mean=pre['mean'], std=pre['std'],
+            bgr_to_rgb=pre['bgr_to_rgb'])
     cfg.update(overrides)
     return cfg
 

@@ -1,3 +1,4 @@
 from .loading import BadImageError, CheckedLoadImageFromFile
+from .torch_random_resized_crop import TorchRandomResizedCrop
 
-__all__ = ['BadImageError', 'CheckedLoadImageFromFile']
+__all__ = ['BadImageError', 'CheckedLoadImageFromFile', 'TorchRandomResizedCrop']

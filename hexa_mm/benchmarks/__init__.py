@@ -1,0 +1,2 @@
+"""Benchmarks behind ``tools/benchmarks/*.py`` (imported explicitly, not by
+``import hexa_mm``)."""
