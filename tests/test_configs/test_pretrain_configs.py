@@ -102,9 +102,54 @@ def test_config_trains_checkpoints_and_resumes_through_train_py(
                 if k.startswith('backbone.conv1.weight'))
     assert not torch.equal(first['state_dict'][stem],
                            second['state_dict'][stem])
+    if config not in DIGITS:
+        # Views augmented by the data preprocessor, one draw per batch, its
+        # random state carried through the resume.
+        assert int(second['state_dict']['data_preprocessor.aug_draws']) == 4
     groups = second['optimizer']['param_groups']
     if config in IMAGENET_DCLUSTER:
         # SwAV: LARS and weight decay on every parameter, in one group.
         assert len(groups) == 1
         assert groups[0]['weight_decay'] == 1e-6
         assert groups[0].get('lars_exclude', False) is False
+
+
+@pytest.mark.parametrize('config', IMAGENET_MOCO + IMAGENET_DCLUSTER)
+def test_imagenet_recipe(config):
+    """The published recipes: MoCo-v2 (MMSelfSup's 8 x 32) and DeepCluster-v2
+    (SwAV's main_deepclusterv2.py, scaled from 64 x 64 to 8 x 64)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(CONFIGS, config))
+    epochs = 800 if '800e' in config else 200
+    assert cfg.train_cfg.max_epochs == epochs
+    assert cfg.model.backbone.depth == 50
+    if config in IMAGENET_MOCO:
+        # Per-GPU BN with MoCo's shuffle BN, not SyncBN.
+        assert cfg.model.backbone.norm_cfg.type == 'BN'
+        assert cfg.train_dataloader.batch_size == 32
+        assert (cfg.model.queue_len, cfg.model.momentum) == (65536, 0.999)
+        assert cfg.model.head.temperature == 0.2
+        assert cfg.optim_wrapper.optimizer.lr == 0.03
+        return
+    assert cfg.train_dataloader.batch_size == 64
+    assert cfg.model.backbone.norm_cfg.type == 'SyncBN'
+    head = cfg.model.head
+    assert (head.num_heads, head.num_prototypes, head.feat_dim,
+            head.temperature) == (3, 3000, 128, 0.1)
+    assert cfg.model.neck.out_channels == 128
+    assert cfg.model.backbone.zero_init_residual is False
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr, optimizer.weight_decay,
+            optimizer.momentum, optimizer.eta) == ('LARS', 0.6, 1e-6, 0.9,
+                                                   1e-3)
+    assert 'paramwise_cfg' not in cfg.optim_wrapper
+    warmup, cosine = cfg.param_scheduler
+    # 0.3 -> 4.8 -> 0.0048 at 4096 images a step, times 512 / 4096.
+    assert warmup.start_factor * optimizer.lr == pytest.approx(0.3 / 8)
+    assert (warmup.begin, warmup.end) == (0, 10)
+    assert cosine.eta_min == pytest.approx(4.8e-3 / 8)
+    assert (cosine.begin, cosine.end, cosine.T_max) == (10, epochs,
+                                                         epochs - 10)
+    crops = [t for t in cfg.train_dataloader.dataset.pipeline[1].transforms]
+    sizes = [group[0]['size'] for group in crops]
+    assert sizes == ([224, 96] if '800e' in config else [224])
