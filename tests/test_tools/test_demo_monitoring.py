@@ -37,7 +37,8 @@ def test_demo_reports_online_probe_and_writes_a_map_per_method(
     assert plot.shape[1] > 1000
     # One t-SNE map per method and per random backbone.
     maps = sorted(p.name for p in (out / 'demo_tsne').iterdir())
-    assert maps == ['mocov2_seed0.png', 'random_init_PyTorch_default_seed0.png',
+    assert maps == ['mocov2_seed0.png',
+                    'random_init_PyTorch_default_seed0.png',
                     'random_init_seed0.png']
     for name in maps:
         pixels = np.asarray(Image.open(out / 'demo_tsne' / name).convert('L'))

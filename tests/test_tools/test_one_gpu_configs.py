@@ -89,9 +89,10 @@ def test_deepcluster_one_gpu_configs_drop_syncbn_and_scale_lr(config,
 
 # The inherited deepclusterv2_r50 optimizer's paramwise_cfg puts some
 # parameters into two groups ("some parameters appear in more than one
-# parameter group"), which the lead is fixing in configs/deepclusterv2_r50_*.py:
-# strict, so that the fix shows up here as XPASS; then drop the mark. With
-# paramwise_cfg removed this run passes (checked by hand, 2026-12-02).
+# parameter group"), which the lead is fixing in
+# configs/deepclusterv2_r50_*.py. Strict: the fix shows up here as XPASS;
+# then drop the mark. With paramwise_cfg removed this run passes (checked by
+# hand, 2026-12-02).
 @pytest.mark.xfail(raises=AssertionError, strict=True,
                    reason='deepclusterv2_r50 paramwise_cfg duplicates params')
 def test_hexa_dcluster_one_gpu_config_trains(tmp_path, fake_imagenet):

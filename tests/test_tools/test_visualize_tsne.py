@@ -1,4 +1,4 @@
-"""tools/visualize_tsne.py: a map for the digits and an ImageNet-style folder."""
+"""tools/visualize_tsne.py: maps of the digits and of an ImageNet folder."""
 import os.path as osp
 import sys
 

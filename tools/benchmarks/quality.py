@@ -227,7 +227,8 @@ def pretrain(method, seed, args):
         checkpoint=osp.join(cfg.work_dir, f'epoch_{epochs}.pth'),
         **online,
         **final_scores(runner.model, args.data_root,
-                       tsne_path(method, seed, args), f'{method}, seed {seed}'))
+                       tsne_path(method, seed, args),
+                       f'{method}, seed {seed}'))
 
 
 def random_init(seed, args):

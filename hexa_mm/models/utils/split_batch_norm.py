@@ -60,7 +60,8 @@ class SplitBatchNorm2d(nn.BatchNorm2d):
         if n % k:
             raise ValueError(
                 f'SplitBN: a batch of {n} does not split into num_splits={k} '
-                f'equal sub-batches; use a batch size that is a multiple of {k}')
+                'equal sub-batches; use a batch size that is a multiple of '
+                f'{k}')
         factor = 0.0 if self.momentum is None else self.momentum
         tracking = self.track_running_stats and self.running_mean is not None
         if tracking:
