@@ -3,7 +3,8 @@
 # prototypes, one process x 64 images, CPU. The 8x8 scans hold little to crop:
 # high-resolution crops keep >= 60% of the image, low-resolution ones 30-60%.
 _base_ = [
-    './deepclusterv2_r50_200e.py', './_base_/models/digits_resnet18.py'
+    './deepclusterv2_r50_200e.py', './_base_/models/digits_resnet18.py',
+    './_base_/digits_online_probe.py'
 ]
 
 model = dict(
@@ -45,7 +46,8 @@ train_pipeline = [
     dict(type='MultiView', num_views=[2, 2], transforms=[high_res, low_res]),
     dict(
         type='PackSelfSupInputs',
-        algorithm_keys=['sample_idx'],
+        # gt_label: for the online linear probe only.
+        algorithm_keys=['sample_idx', 'gt_label'],
         meta_keys=['img_path'])
 ]
 train_dataloader = dict(
@@ -78,3 +80,8 @@ train_cfg = dict(max_epochs=max_epochs)
 default_hooks = dict(
     logger=dict(interval=5), checkpoint=dict(interval=1, max_keep_ckpts=2))
 randomness = dict(seed=0)
+custom_hooks = [
+    dict(type='DeepClusterV2Hook'),
+    dict(type='RandomStateHook'),
+    dict(type='NonFiniteLossHook'), {{_base_.digits_online_probe}}
+]

@@ -5,7 +5,10 @@
 # set holds earlier keys of the query's own image as negatives), momentum 0.99
 # (a few hundred iterations, not 250k), crops of >= 60% of a scan (smaller crops
 # of 8x8 pixels leave two views with nothing in common).
-_base_ = ['./mocov2_r50_200e.py', './_base_/models/digits_resnet18.py']
+_base_ = [
+    './mocov2_r50_200e.py', './_base_/models/digits_resnet18.py',
+    './_base_/digits_online_probe.py'
+]
 
 model = dict(
     queue_len=512,
@@ -38,7 +41,11 @@ view_pipeline = [
 train_pipeline = [
     dict(type='CheckedLoadImageFromFile', on_error='raise'),
     dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
-    dict(type='PackSelfSupInputs', meta_keys=['img_path'])
+    # gt_label: for the online linear probe only; MoCo never reads it.
+    dict(
+        type='PackSelfSupInputs',
+        algorithm_keys=['gt_label'],
+        meta_keys=['img_path'])
 ]
 train_dataloader = dict(
     batch_size=64,
@@ -67,3 +74,7 @@ default_hooks = dict(
     logger=dict(interval=5),
     checkpoint=dict(interval=1, max_keep_ckpts=2))
 randomness = dict(seed=0)
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    dict(type='NonFiniteLossHook'), {{_base_.digits_online_probe}}
+]

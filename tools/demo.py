@@ -17,6 +17,7 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), 'benchmarks'))
 
 import quality  # noqa: E402
+from hexa_mm.utils.errors import run_cli  # noqa: E402
 
 DEMO = dict(
     methods=['mocov2', 'hexa_moco', 'deepclusterv2', 'hexa_dcluster'],
@@ -31,4 +32,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

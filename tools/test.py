@@ -28,8 +28,9 @@ from mmengine.hooks import Hook  # noqa: E402
 from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from hexa_mm.utils import (add_common_args, atomic_write_bytes,  # noqa: E402
-                           close_distributed, load_cfg)
+from hexa_mm.utils import (MissingCheckpointError,  # noqa: E402
+                           add_common_args, atomic_write_bytes,
+                           close_distributed, load_cfg, run_cli)
 
 
 def parse_args(argv=None):
@@ -111,7 +112,8 @@ class CheckpointFitsModel(Hook):
 def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
+        raise MissingCheckpointError(
+            f'checkpoint {args.checkpoint} does not exist')
     if args.out_metrics:
         # Fail now, not after the whole evaluation, if FILE's folder cannot be.
         os.makedirs(osp.dirname(osp.abspath(args.out_metrics)), exist_ok=True)
@@ -132,4 +134,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -2,11 +2,16 @@
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
         [--cpu-augment] [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
+        [--vis tensorboard] [--debug]
 
 Runs from the repository root without installing hexa_mm: the repository is put
 on ``sys.path`` first. Before the Runner starts, the config is validated and a
 ``Pretrained`` backbone init is checked against its checkpoint (MMEngine would
-only warn if nothing of it loaded).
+only warn if nothing of it loaded). ``--vis tensorboard`` adds MMEngine's
+TensorBoard backend (``tensorboard --logdir WORK_DIR``). Errors of the input (a
+misspelled config field, a missing checkpoint, an unreadable image) print their
+message alone and exit with status 2; ``--debug`` shows their traceback
+(``hexa_mm.utils.run_cli``).
 """
 import argparse
 import os
@@ -18,9 +23,13 @@ sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from hexa_mm.utils import (add_common_args,  # noqa: E402
-                           check_pretrained_backbone, close_distributed,
-                           cpu_augment_config, load_cfg, validate_config)
+from hexa_mm.utils import (MissingCheckpointError,  # noqa: E402
+                           add_common_args, check_pretrained_backbone,
+                           close_distributed, cpu_augment_config, load_cfg,
+                           run_cli, validate_config)
+
+#: --vis name -> MMEngine visualisation backend, beside the local JSON one.
+VIS_BACKENDS = dict(tensorboard=dict(type='TensorboardVisBackend'))
 
 
 def parse_args(argv=None):
@@ -48,6 +57,14 @@ def parse_args(argv=None):
         help='run the view augmentations that the config\'s '
         'DeviceAugDataPreprocessor runs on the device in the CPU data '
         'pipeline instead (MMSelfSup\'s own transforms)')
+    parser.add_argument(
+        '--vis',
+        nargs='+',
+        choices=sorted(VIS_BACKENDS),
+        default=[],
+        help='also write the scalars for this viewer (tensorboard: under '
+        'WORK_DIR/<timestamp>/vis_data; view with tensorboard --logdir '
+        'WORK_DIR)')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -68,19 +85,35 @@ def build_cfg(args) -> Config:
     if args.resume == 'auto':
         ckpt = latest_checkpoint(cfg.work_dir)
         if ckpt is None and not args.fresh_if_no_checkpoint:
-            raise SystemExit(
+            raise MissingCheckpointError(
                 f'--resume: no checkpoint in {cfg.work_dir} to resume from; '
                 'run without --resume, or add --fresh-if-no-checkpoint')
         cfg.resume = ckpt is not None
         cfg.load_from = ckpt
     elif args.resume is not None:
         if not osp.isfile(args.resume):
-            raise SystemExit(f'--resume: checkpoint {args.resume} not found')
+            raise MissingCheckpointError(
+                f'--resume: checkpoint {args.resume} not found')
         cfg.resume = True
         cfg.load_from = args.resume
+    add_vis_backends(cfg, args.vis)
     validate_config(cfg)
     check_pretrained_backbone(cfg)
     return cfg
+
+
+def add_vis_backends(cfg: Config, names) -> None:
+    """Add the visualisation backends of ``names`` (:data:`VIS_BACKENDS`)
+    to the config's visualizer, once each."""
+    if not names:
+        return
+    visualizer = cfg.setdefault('visualizer', dict(type='Visualizer'))
+    backends = list(visualizer.get('vis_backends') or
+                    [dict(type='LocalVisBackend')])
+    for name in names:
+        if VIS_BACKENDS[name]['type'] not in [b.get('type') for b in backends]:
+            backends.append(dict(VIS_BACKENDS[name]))
+    visualizer['vis_backends'] = backends
 
 
 def latest_checkpoint(work_dir: str):
@@ -115,4 +148,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -32,6 +32,7 @@ from mmengine.runner import load_checkpoint  # noqa: E402
 
 from hexa_mm.models.utils import running_stats_frozen  # noqa: E402
 from hexa_mm.utils import load_cfg  # noqa: E402
+from hexa_mm.utils.errors import run_cli  # noqa: E402
 from mmselfsup.registry import DATASETS, MODELS  # noqa: E402
 
 
@@ -133,4 +134,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -20,7 +20,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
 from hexa_mm.datasets import DIGITS_EVAL_PIPELINE
-from hexa_mm.utils import close_distributed, load_cfg
+from hexa_mm.utils import MissingCheckpointError, close_distributed, load_cfg
 from .features import sequential_loader
 
 #: ``random_init`` values: the modules' init_cfg, or PyTorch's default init.
@@ -67,7 +67,7 @@ def build_probe_model(model_cfg: dict,
         raise ValueError(
             f'random_init {random_init!r}: expected one of {RANDOM_INITS}')
     if checkpoint is not None and not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'checkpoint {checkpoint} does not exist')
+        raise MissingCheckpointError(f'checkpoint {checkpoint} does not exist')
     model = MODELS.build(model_cfg)
     if checkpoint is not None:
         load_checkpoint(model, checkpoint, map_location='cpu', strict=True)

@@ -10,6 +10,7 @@ from typing import Dict, List, Tuple, Union
 import torch
 
 from .atomic_io import atomic_write_bytes
+from .errors import MissingCheckpointError
 
 
 def extract_backbone(checkpoint: Union[str, os.PathLike],
@@ -119,7 +120,7 @@ def check_pretrained_backbone(cfg) -> None:
         return
     key = 'model.backbone.init_cfg.checkpoint'
     if not osp.isfile(path):
-        raise FileNotFoundError(f'{key}: {path} does not exist')
+        raise MissingCheckpointError(f'{key}: {path} does not exist')
     ckpt = torch.load(path, map_location='cpu', weights_only=False)
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
     prefix = init.get('prefix')

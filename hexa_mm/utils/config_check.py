@@ -14,9 +14,10 @@ from mmengine.registry import MODEL_WRAPPERS
 
 from hexa_mm.models.wrappers import TwoPassDistributedDataParallel
 from mmselfsup.registry import DATASETS, HOOKS, MODELS, TRANSFORMS
+from .errors import UserError
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A config that cannot train as written."""
 
 

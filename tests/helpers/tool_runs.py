@@ -60,14 +60,19 @@ def run_tool(args, cwd, timeout=600, env=None):
 
 
 def digits_runner(config, work_dir, digits_root, resume=None, name='run'):
+    """A Runner of a digits config, shrunk by :func:`tiny_digits_options`;
+    its online linear probe, if any, scores ``digits_root``'s digits."""
     args = [osp.join(CONFIGS, config), '--work-dir', str(work_dir)]
     if resume is not None:
         args += ['--resume'] + ([] if resume == 'auto' else [resume])
-    args += ['--cfg-options', *tiny_digits_options(digits_root)]
+    args += ['--cfg-options', *tiny_digits_options(digits_root, config)]
     cfg = train_tool.build_cfg(train_tool.parse_args(args))
     cfg.train_cfg.max_epochs = 2
     cfg.param_scheduler = [
         dict(type='CosineAnnealingLR', T_max=2, by_epoch=True, begin=0, end=2)
     ]
     cfg.experiment_name = f'{name}_{osp.basename(str(work_dir))}'
+    for hook in cfg.get('custom_hooks', []):
+        if hook.get('type') == 'OnlineLinearProbeHook':
+            hook.val_dataset.data_root = digits_root
     return Runner.from_cfg(cfg)

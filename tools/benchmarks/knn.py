@@ -20,6 +20,7 @@ import sys
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 
 from hexa_mm.evaluation import add_probe_args, knn_eval, run_probe  # noqa
+from hexa_mm.utils.errors import run_cli  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -48,4 +49,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -21,7 +21,13 @@ that an interruption loses nothing already measured::
                         its baseline (a cheaper HEXA-MoCo variant's to the
                         full setting) seed by seed (mean +- std)
     <out>/<name>.png    kNN top-1 against epoch, mean +- std over seeds,
-                        the random backbones as dashed lines
+                        the random backbones as dashed lines; beside it the
+                        online linear probe's top-1 against epoch, for the
+                        configs that run one (the digits configs do)
+    <out>/<name>_tsne/<method>_seed<seed>.png
+                        t-SNE map of the frozen backbone's features of the
+                        validation digits, per method and random backbone
+                        (first seed only; --no-tsne skips them)
 
 ``tools/demo.py`` is this benchmark with one seed and the demo's budget.
 """
@@ -42,12 +48,16 @@ from mmengine.runner import Runner  # noqa: E402
 from hexa_mm.datasets import (DIGITS_EVAL_PIPELINE, DigitsDataset,  # noqa
                               export_digits)
 from hexa_mm.engine.hooks import KNNEvalHook  # noqa: E402
+from hexa_mm.engine.hooks import OnlineLinearProbeHook  # noqa: E402
 from hexa_mm.evaluation import (build_probe_model,  # noqa: E402
                                 extract_features, knn_accuracy,
                                 linear_probe_top1, sequential_loader,
                                 standardize)
 from hexa_mm.utils import load_cfg  # noqa: E402
 from hexa_mm.utils.atomic_io import atomic_write_bytes  # noqa: E402
+from hexa_mm.utils.errors import run_cli  # noqa: E402
+from hexa_mm.visualization import save_feature_map  # noqa: E402
+from hexa_mm.visualization import tsne_embedding  # noqa: E402
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 #: name -> (config, overrides). Variants of one config differ in one knob.
@@ -114,6 +124,9 @@ def parse_args(argv=None, defaults=None):
     parser.add_argument('--work-dir', help='checkpoints and logs')
     parser.add_argument('--out', help='folder of the tables and the plot')
     parser.add_argument('--name', help='file name stem of the results')
+    parser.add_argument(
+        '--no-tsne', dest='tsne', action='store_false',
+        help='skip the t-SNE maps of the features')
     parser.set_defaults(**defaults)
     args = parser.parse_args(argv)
     for flag, value in (('--epochs', args.epochs),
@@ -132,8 +145,9 @@ def eval_datasets(data_root):
     }
 
 
-def final_scores(model, data_root):
-    """kNN and linear-probe top-1 (%) of the frozen backbone."""
+def final_scores(model, data_root, tsne_path=None, title=''):
+    """kNN and linear-probe top-1 (%) of the frozen backbone and, given
+    ``tsne_path``, the t-SNE map of its validation features there."""
     train, val = (
         extract_features(
             model,
@@ -144,7 +158,18 @@ def final_scores(model, data_root):
                        temperature=KNN_T)
     train_x, val_x = standardize(train[0], val[0])
     linear = linear_probe_top1(train_x, train[1], val_x, val[1])
+    if tsne_path is not None:
+        save_feature_map(f'{title}: kNN {knn:.1f}, linear {linear:.1f}',
+                         tsne_embedding(val[0]), val[1].numpy(), tsne_path)
     return dict(knn_top1=round(knn, 2), linear_top1=round(linear, 2))
+
+
+def tsne_path(method, seed, args):
+    """Where the t-SNE map of a run goes: first seed only, unless off."""
+    if not args.tsne or seed != args.seeds[0]:
+        return None
+    name = method.replace(' ', '_').replace('(', '').replace(')', '')
+    return osp.join(args.out, f'{args.name}_tsne', f'{name}_seed{seed}.png')
 
 
 def method_cfg(method, seed, args):
@@ -166,6 +191,9 @@ def method_cfg(method, seed, args):
         if scheduler.get('by_epoch', True) and 'T_max' in scheduler:
             scheduler.update(T_max=epochs, begin=0, end=epochs)
     interval = args.eval_interval or max(1, epochs // 5)
+    for hook in cfg.get('custom_hooks', []):
+        if hook.get('type') == 'OnlineLinearProbeHook':
+            hook.val_dataset.data_root = args.data_root
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
         dict(type='KNNEvalHook', interval=interval, k=KNN_K,
              temperature=KNN_T, **eval_datasets(args.data_root))
@@ -182,6 +210,13 @@ def pretrain(method, seed, args):
     runner.train()
     minutes = (time.time() - start) / 60
     knn_hook = next(h for h in runner.hooks if isinstance(h, KNNEvalHook))
+    probe = next((h for h in runner.hooks
+                  if isinstance(h, OnlineLinearProbeHook) and h.enabled), None)
+    online = {}
+    if probe is not None and probe.history:
+        online = dict(
+            online_curve=[[e, round(top1, 2)] for e, top1 in probe.history],
+            online_linear_top1=round(probe.history[-1][1], 2))
     epochs = cfg.train_cfg.max_epochs
     return dict(
         method=method,
@@ -190,7 +225,10 @@ def pretrain(method, seed, args):
         minutes=round(minutes, 2),
         curve=[[e, round(top1, 2)] for e, top1 in knn_hook.history],
         checkpoint=osp.join(cfg.work_dir, f'epoch_{epochs}.pth'),
-        **final_scores(runner.model, args.data_root))
+        **online,
+        **final_scores(runner.model, args.data_root,
+                       tsne_path(method, seed, args),
+                       f'{method}, seed {seed}'))
 
 
 def random_init(seed, args):
@@ -202,7 +240,10 @@ def random_init(seed, args):
         model = build_probe_model(cfg.model, random_init=init)
         runs.append(
             dict(method=name, seed=seed, epochs=0, minutes=0., curve=[],
-                 checkpoint=None, **final_scores(model, args.data_root)))
+                 checkpoint=None,
+                 **final_scores(model, args.data_root,
+                                tsne_path(name, seed, args),
+                                f'{name}, seed {seed}')))
     return runs
 
 
@@ -225,6 +266,10 @@ def summarize(runs):
                                  2), baseline=BASELINES.get(method))
         base = {r['seed']: r for r in runs if r['method'] == row['baseline']}
         paired = [r for r in mine if r['seed'] in base]
+        if all('online_linear_top1' in r for r in mine):
+            mean, std = _mean_std([r['online_linear_top1'] for r in mine])
+            row.update(online_linear_top1=round(mean, 2),
+                       online_linear_top1_std=round(std, 2))
         for key in ('knn_top1', 'linear_top1'):
             mean, std = _mean_std([r[key] for r in mine])
             row[key] = round(mean, 2)
@@ -241,8 +286,9 @@ def summarize(runs):
 def markdown(rows):
     lines = [
         f'| method | epochs | seeds | minutes / run | kNN top-1 (k={KNN_K}) '
-        '| linear top-1 | kNN / linear minus the baseline, same seed |',
-        '|---|---|---|---|---|---|---|'
+        '| linear top-1 | kNN / linear minus the baseline, same seed '
+        '| online linear top-1, last epoch |',
+        '|---|---|---|---|---|---|---|---|'
     ]
     for r in rows:
         if 'knn_top1_diff' in r:
@@ -253,27 +299,26 @@ def markdown(rows):
             diff = f"{r['baseline']} not run"
         else:
             diff = ''
+        online = (f"{r['online_linear_top1']:.1f} +- "
+                  f"{r['online_linear_top1_std']:.1f}"
+                  if 'online_linear_top1' in r else '')
         lines.append(
             f"| {r['method']} | {r['epochs']} | {r['seeds']} | "
             f"{r['minutes']:.1f} | {r['knn_top1']:.1f} +- "
             f"{r['knn_top1_std']:.1f} | {r['linear_top1']:.1f} +- "
-            f"{r['linear_top1_std']:.1f} | {diff} |")
+            f"{r['linear_top1_std']:.1f} | {diff} | {online} |")
     return '\n'.join(lines)
 
 
-def plot(runs, path):
-    """kNN top-1 against epoch per method (mean +- std over seeds) and the
-    random backbones' as dashed lines."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+def _draw_curves(ax, runs, curve_key, score_key, ylabel):
+    """Mean +- std over seeds of every method's ``curve_key`` curve, and
+    the random backbones' ``score_key`` as dashed lines."""
     for method in dict.fromkeys(r['method'] for r in runs):
-        curves = [r['curve'] for r in runs if r['method'] == method]
+        curves = [r.get(curve_key) for r in runs if r['method'] == method]
         if method in RANDOM or not curves[0]:
             continue
         epochs = [e for e, _ in curves[0]]
-        points = [[c[i][1] for c in curves if len(c) > i]
+        points = [[c[i][1] for c in curves if c and len(c) > i]
                   for i in range(len(epochs))]
         mean = [statistics.fmean(p) for p in points]
         std = [statistics.pstdev(p) if len(p) > 1 else 0. for p in points]
@@ -282,16 +327,34 @@ def plot(runs, path):
                         [m + s for m, s in zip(mean, std)],
                         color=line.get_color(), alpha=0.2)
     for (name, _), style in zip(RANDOM.items(), ('--', ':')):
-        start = [r['knn_top1'] for r in runs if r['method'] == name]
+        start = [r[score_key] for r in runs if r['method'] == name]
         if start:
             ax.axhline(statistics.fmean(start), color='grey', ls=style,
                        label=name)
     ax.set_xlabel('pre-training epoch')
-    ax.set_ylabel(f'kNN top-1 (%), k={KNN_K}, 500 val digits')
-    seeds = len({r['seed'] for r in runs})
-    ax.set_title(f'Embedded digits, {seeds} seed(s)')
+    ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=8)
+
+
+def plot(runs, path):
+    """kNN top-1 against epoch per method (mean +- std over seeds) and the
+    random backbones' as dashed lines; beside it, where runs have one, the
+    online linear probe's top-1 (the random lines: their final linear
+    probe's)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    online = any(r.get('online_curve') for r in runs)
+    fig, axes = plt.subplots(1, 2 if online else 1, squeeze=False,
+                             figsize=(12.0 if online else 6.4, 4.2))
+    _draw_curves(axes[0, 0], runs, 'curve', 'knn_top1',
+                 f'kNN top-1 (%), k={KNN_K}, 500 val digits')
+    if online:
+        _draw_curves(axes[0, 1], runs, 'online_curve', 'linear_top1',
+                     'online linear probe top-1 (%), 500 val digits')
+    seeds = len({r['seed'] for r in runs})
+    axes[0, 0].set_title(f'Embedded digits, {seeds} seed(s)')
     fig.tight_layout()
     tmp = path + '.tmp.png'
     fig.savefig(tmp, dpi=120)
@@ -331,4 +394,4 @@ def main(argv=None, defaults=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

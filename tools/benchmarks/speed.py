@@ -47,6 +47,7 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.structures import InstanceData  # noqa: E402
 
 import hexa_mm  # noqa: E402,F401
+from hexa_mm.utils.errors import run_cli  # noqa: E402
 from mmselfsup.registry import MODELS  # noqa: E402
 from mmselfsup.structures import SelfSupDataSample  # noqa: E402
 from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
@@ -316,4 +317,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -15,6 +15,7 @@ import sys
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 
 from hexa_mm.utils.checkpoint import extract_backbone, save_backbone  # noqa
+from hexa_mm.utils.errors import run_cli  # noqa: E402
 
 
 def main(argv=None):
@@ -32,4 +33,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -4,9 +4,10 @@ from mmcv.transforms import LoadImageFromFile
 from mmengine.logging import print_log
 
 from mmselfsup.registry import TRANSFORMS
+from ...utils.errors import UserError
 
 
-class BadImageError(OSError):
+class BadImageError(UserError, OSError):
     """An image file that cannot be read or decoded."""
 
 

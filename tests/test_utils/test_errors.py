@@ -1,0 +1,147 @@
+"""User errors end in one line and exit status 2; crashes keep tracebacks."""
+import os.path as osp
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from hexa_mm.datasets import BadImageError
+from hexa_mm.utils import (USER_ERROR_STATUS, ConfigError,
+                           MissingCheckpointError, UserError, run_cli)
+from hexa_mm.utils.errors import find_user_error, user_message
+from tool_runs import CONFIGS, ROOT, tiny_digits_options
+
+TRAIN = osp.join(ROOT, 'tools', 'train.py')
+
+
+def test_the_user_error_family():
+    assert issubclass(ConfigError, UserError)
+    assert issubclass(ConfigError, ValueError)  # existing handlers still match
+    assert issubclass(BadImageError, UserError)
+    assert issubclass(BadImageError, OSError)
+    assert issubclass(MissingCheckpointError, FileNotFoundError)
+
+
+def test_run_cli_prints_the_message_alone(monkeypatch, capsys):
+    def main():
+        raise ConfigError('model.w_advv is not a field of HEXAMoCo')
+
+    monkeypatch.setattr(sys, 'argv', ['train.py', 'x.py'])
+    with pytest.raises(SystemExit) as info:
+        run_cli(main)
+    assert info.value.code == USER_ERROR_STATUS != 1
+    assert capsys.readouterr().err == (
+        'train.py: error: model.w_advv is not a field of HEXAMoCo\n')
+
+
+def test_run_cli_finds_a_user_error_behind_a_wrapper(monkeypatch, capsys):
+    def main():
+        try:
+            raise MissingCheckpointError('checkpoint a.pth does not exist')
+        except UserError as error:
+            raise RuntimeError('while building the runner') from error
+
+    monkeypatch.setattr(sys, 'argv', ['test.py'])
+    with pytest.raises(SystemExit):
+        run_cli(main)
+    assert 'checkpoint a.pth does not exist' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('debug', ['flag', 'env'])
+def test_debug_keeps_the_traceback_and_takes_the_flag_off(
+        debug, monkeypatch):
+    seen = []
+
+    def main():
+        seen.append(list(sys.argv))
+        raise ConfigError('bad key')
+
+    monkeypatch.setattr(sys, 'argv', ['train.py', 'x.py'] +
+                        (['--debug'] if debug == 'flag' else []))
+    if debug == 'env':
+        monkeypatch.setenv('HEXA_MM_DEBUG', '1')
+    with pytest.raises(ConfigError):
+        run_cli(main)
+    assert seen == [['train.py', 'x.py']]
+
+
+def test_a_crash_keeps_its_traceback(monkeypatch):
+    def main():
+        raise RuntimeError('a bug of the code')
+
+    monkeypatch.setattr(sys, 'argv', ['train.py'])
+    with pytest.raises(RuntimeError, match='a bug of the code'):
+        run_cli(main)
+
+
+def test_a_loader_workers_wrapping_is_taken_off():
+    # What torch's ExceptionWrapper.reraise() builds in the main process.
+    error = BadImageError(
+        'Caught BadImageError in DataLoader worker process 0.\n'
+        'Original Traceback (most recent call last):\n'
+        '  File "x.py", line 1, in f\n'
+        'hexa_mm.datasets.transforms.loading.BadImageError: cannot read '
+        'image a.png (sample 2): boom\n')
+    assert user_message(error) == 'cannot read image a.png (sample 2): boom'
+    assert find_user_error(error) is error
+
+
+def _tool(args, cwd):
+    return subprocess.run([sys.executable] + args, cwd=cwd,
+                          capture_output=True, text=True, timeout=600,
+                          env={**__import__('os').environ,
+                               'OMP_NUM_THREADS': '1'})
+
+
+def _one_error_line(proc):
+    """The tool's error line; the tool failed as a user error should."""
+    assert proc.returncode == USER_ERROR_STATUS, proc.stderr[-3000:]
+    assert 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    lines = [line for line in proc.stderr.splitlines() if ': error: ' in line]
+    assert len(lines) == 1, proc.stderr[-3000:]
+    assert proc.stderr.rstrip().splitlines()[-1] == lines[0]
+    return lines[0]
+
+
+def test_misspelled_config_field(tmp_path):
+    args = [TRAIN, osp.join(CONFIGS, 'hexa_moco_r18_digits.py'),
+            '--work-dir', str(tmp_path), '--cfg-options', 'model.w_advv=1']
+    line = _one_error_line(_tool(args, tmp_path))
+    assert line.startswith('train.py: error: model.w_advv is not a field of '
+                           'HEXAMoCo (did you mean model.w_adv?)')
+    debug = _tool(args + ['--debug'], tmp_path)
+    assert debug.returncode == 1 and 'Traceback' in debug.stderr
+
+
+def test_missing_checkpoint(tmp_path):
+    missing = str(tmp_path / 'nope.pth')
+    line = _one_error_line(_tool([
+        osp.join(ROOT, 'tools', 'test.py'),
+        osp.join(CONFIGS, 'mocov2_r18_digits.py'), missing, '--work-dir',
+        str(tmp_path)
+    ], tmp_path))
+    assert line == f'test.py: error: checkpoint {missing} does not exist'
+    line = _one_error_line(_tool([
+        TRAIN, osp.join(CONFIGS, 'mocov2_r18_digits.py'), '--work-dir',
+        str(tmp_path), '--resume', missing], tmp_path))
+    assert line == f'train.py: error: --resume: checkpoint {missing} not found'
+
+
+@pytest.mark.parametrize('workers', [0, 2])
+def test_corrupt_image(workers, tmp_path, digits_root):
+    root = tmp_path / 'digits'
+    shutil.copytree(digits_root, root)
+    rel = (root / 'meta' / 'train.txt').read_text().splitlines()[0].split()[0]
+    bad = root / 'train' / rel
+    bad.write_bytes(b'\x89PNG not really')
+    proc = _tool([
+        TRAIN, osp.join(CONFIGS, 'mocov2_r18_digits.py'), '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options', *tiny_digits_options(
+            str(root), **{'train_cfg.max_epochs': 1,
+                          'train_dataloader.num_workers': workers,
+                          'custom_hooks.2.enabled': False})
+    ], tmp_path)
+    line = _one_error_line(proc)
+    assert line.startswith(f'train.py: error: cannot read image {bad} '
+                           '(sample 0)'), line
