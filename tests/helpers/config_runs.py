@@ -87,8 +87,12 @@ def scheduled_lrs(config: str, options: Dict[str, object],
     from mmengine.registry import PARAM_SCHEDULERS
     cfg = Config.fromfile(osp.join(CONFIGS, config))
     cfg.merge_from_dict(dict(options))
+    lr = cfg.optim_wrapper.optimizer.lr
+    scaling = cfg.get('auto_scale_lr') or {}
+    if scaling.get('enable'):  # one process
+        lr *= cfg.train_dataloader.batch_size / scaling['base_batch_size']
     weight = torch.nn.Parameter(torch.zeros(1))
-    optimizer = torch.optim.SGD([weight], lr=cfg.optim_wrapper.optimizer.lr)
+    optimizer = torch.optim.SGD([weight], lr=lr)
     schedulers = []
     for scheduler in cfg.param_scheduler:
         scheduler = dict(scheduler)

@@ -23,11 +23,15 @@ IMAGENET_MOCO = ['mocov2_r50_200e.py', 'hexa_moco_r50_200e.py',
                  'hexa_moco_r50_800e.py']
 IMAGENET_DCLUSTER = ['deepclusterv2_r50_200e.py', 'deepclusterv2_r50_800e.py',
                      'hexa_dcluster_r50_200e.py', 'hexa_dcluster_r50_800e.py']
+#: One process x 256 images (split BN for the MoCo pair).
+ONE_GPU = ['mocov2_r50_1xb256_200e.py', 'hexa_moco_r50_1xb256_200e.py',
+           'deepclusterv2_r50_1xb256_200e.py',
+           'hexa_dcluster_r50_1xb256_200e.py']
 DIGITS = ['mocov2_r18_digits.py', 'hexa_moco_r18_digits.py',
           'deepclusterv2_r18_digits.py', 'hexa_dcluster_r18_digits.py']
 #: The configs this module runs end to end (tests/test_configs/
 #: test_every_config_is_run.py checks that no shipped config is left out).
-PRETRAIN_CONFIGS = IMAGENET_MOCO + IMAGENET_DCLUSTER + DIGITS
+PRETRAIN_CONFIGS = IMAGENET_MOCO + IMAGENET_DCLUSTER + ONE_GPU + DIGITS
 #: One ImageNet config keeps the real 224-pixel crops.
 FULL_SIZE = 'mocov2_r50_200e.py'
 IMAGES = 4  # two iterations an epoch
@@ -61,6 +65,9 @@ def cpu_overrides(config, data_root):
             if config != FULL_SIZE:
                 options[f'train_dataloader.dataset.pipeline.{key}.size'] = (
                     64 if crop['size'] >= 224 else 32)
+    if cfg.model.backbone.norm_cfg.type == 'SplitBN':
+        # A batch of 2 splits into 2 at most.
+        options['model.backbone.norm_cfg.num_splits'] = BATCH
     if 'queue_len' in cfg.model:
         # A queue longer than the tiny run's keys is fine (MoCo fills it with
         # random unit vectors); it must only divide by the batch.
