@@ -221,7 +221,10 @@ def _sync_batch_norm_over_gloo() -> None:
     instead: per-channel sums all-reduced with autograd
     (``torch.distributed.nn.all_reduce``, whose backward all-reduces the
     gradient), which is what the CUDA kernels compute. CUDA inputs, eval mode
-    and single-process runs keep torch's own path.
+    and single-process runs keep torch's own path. ``DistributedDataParallel``
+    refuses a CPU module holding SyncBatchNorm for the same reason
+    (``_passing_sync_batchnorm_handle``, a check and nothing else): skip that
+    check for CPU modules.
     """
     import torch
     import torch.distributed as torch_dist
@@ -266,6 +269,16 @@ def _sync_batch_norm_over_gloo() -> None:
 
     patched.__wrapped__ = forward
     nn.SyncBatchNorm.forward = patched
+
+    ddp = nn.parallel.DistributedDataParallel
+    check = ddp._passing_sync_batchnorm_handle
+
+    def check_unless_cpu(self, module):
+        if self.device_type != 'cpu':
+            check(self, module)
+
+    check_unless_cpu.__wrapped__ = check
+    ddp._passing_sync_batchnorm_handle = check_unless_cpu
 
 
 _applied = False

@@ -11,7 +11,7 @@ from mmengine.hooks import Hook
 from crash_hooks import Interrupt, InterruptAfterFirstEpoch
 from gloo import free_port
 from tool_runs import (CONFIGS, ROOT, digits_runner, load_tool, run_tool,
-                       tiny_digits_options, train_tool)
+                       tiny_digits_options)
 
 
 def scalars(work_dir):
@@ -48,37 +48,56 @@ def test_train_hexa_moco_on_digits_logs_terms_and_hardness(
     assert 'Checkpoint:' in out and 'epoch_1.pth' in out
 
 
-@pytest.mark.parametrize('config', [
-    'mocov2_r18_digits.py', 'hexa_moco_r18_digits.py',
-    'hexa_dcluster_r18_digits.py'
-])
-def test_dist_train_two_gloo_processes(config, tmp_path, digits_root):
-    work_dir = tmp_path / 'work'
-    out = run_tool([
-        'bash',
-        osp.join(ROOT, 'tools', 'dist_train.sh'),
-        osp.join(CONFIGS, config), '2', '--work-dir',
-        str(work_dir), '--cfg-options', *tiny_digits_options(
-            digits_root, config, **{'train_cfg.max_epochs': 1})
-    ],
-                   cwd=tmp_path,
-                   env={
-                       'PYTHON': sys.executable,
-                       'PORT': str(free_port())
-                   })
+def dist_train(config, work_dir, digits_root, epochs, resume=False):
+    """tools/dist_train.sh on 2 gloo processes, with the config's own data
+    loader workers and param_scheduler (tiny_digits_options replaces
+    neither but num_workers, which is restored here)."""
+    options = tiny_digits_options(
+        digits_root, config, **{'train_cfg.max_epochs': epochs,
+                                'train_dataloader.num_workers': 2})
+    return run_tool(
+        ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'),
+         osp.join(CONFIGS, config), '2', '--work-dir', str(work_dir)] +
+        (['--resume'] if resume else []) + ['--cfg-options', *options],
+        cwd=work_dir.parent,
+        env={'PYTHON': sys.executable, 'PORT': str(free_port())})
+
+
+@pytest.mark.parametrize('config',
+                         ['hexa_moco_r18_digits.py', 'hexa_dcluster_r18_digits.py'])
+def test_dist_train_resume_is_exact_on_two_gloo_processes(
+        config, tmp_path, digits_root):
+    """README's promise for DDP: 2 epochs in one go, or 1 epoch then
+    --resume for the second, give the same epoch_2.pth, bit for bit."""
+    straight, cut = tmp_path / 'straight', tmp_path / 'cut'
+    out = dist_train(config, straight, digits_root, epochs=2)
     assert 'Distributed launcher: pytorch' in out
     assert "dist_cfg: {'backend': 'gloo'}" in out
     assert 'GPU number: 2' in out  # MMEngine's name for the world size
-    ckpt = torch.load(work_dir / 'epoch_1.pth', map_location='cpu',
+    dist_train(config, cut, digits_root, epochs=1)
+    assert not osp.exists(cut / 'epoch_2.pth')
+    dist_train(config, cut, digits_root, epochs=2, resume=True)
+    want = torch.load(straight / 'epoch_2.pth', map_location='cpu',
                       weights_only=False)
-    # 32 images, 8 per rank and step, 2 ranks: 2 steps of 16 gathered rows.
-    assert ckpt['meta']['iter'] == 2
-    assert len(ckpt['hexa_random_states']) == 2  # one per rank
-    state = ckpt['state_dict']
+    got = torch.load(cut / 'epoch_2.pth', map_location='cpu',
+                     weights_only=False)
+    # 32 images, 8 per rank and step, 2 ranks: 2 steps an epoch.
+    assert got['meta']['iter'] == want['meta']['iter'] == 4
+    assert len(got['hexa_random_states']) == 2  # one per rank
+    assert set(got['state_dict']) == set(want['state_dict'])
+    for key, value in want['state_dict'].items():
+        assert torch.equal(got['state_dict'][key], value), key
+    assert got['optimizer']['param_groups'] == want['optimizer'][
+        'param_groups']
+    for index, buffers in want['optimizer']['state'].items():
+        for name, value in buffers.items():
+            assert torch.equal(got['optimizer']['state'][index][name],
+                               value), (index, name)
+    state = got['state_dict']
     if 'queue_ptr' in state:
-        assert int(state['queue_ptr']) == 32
-    else:  # every rank refreshed every row of the shared bank
-        assert state['bank_refreshes'].tolist() == [1] * 32
+        assert int(state['queue_ptr']) == 0  # 4 steps x 16 keys, queue 64
+    else:  # every rank refreshed every row of the shared bank, each epoch
+        assert state['bank_refreshes'].tolist() == [2] * 32
         assert (state['assignments'] >= 0).all()
 
 
