@@ -12,7 +12,7 @@ model = dict(
     hard_crops=(0, 1),
     hard_bn='separate',
     # The attack's step from the clean loss's input gradient, which the
-    # training step's clean backward yields (README, "Speed").
+    # training step's clean backward yields (docs/benchmarks.md, "Speed").
     reuse_clean_grad=True)
 # reuse_clean_grad's two backward passes per step, under DDP.
 model_wrapper_cfg = dict(type='TwoPassDistributedDataParallel')

@@ -1,7 +1,7 @@
 # HEXA-DCluster, ResNet-50, ImageNet, 2x224 + 6x96, 800 epochs: DeepCluster-v2 plus
 # adversarial and cut-mixed versions of the two 224 crops (Li et al.,
 # arXiv 2012.13493). eps, steps, alpha, the weights and hard_crops are hexa_mm's
-# defaults (see README, "HEXA-DCluster").
+# defaults (see docs/deepcluster_v2.md).
 _base_ = './deepclusterv2_r50_800e.py'
 
 model = dict(
@@ -15,7 +15,7 @@ model = dict(
     hard_crops=(0, 1),
     hard_bn='separate',
     # The attack's step from the clean loss's input gradient, which the
-    # training step's clean backward yields (README, "Speed").
+    # training step's clean backward yields (docs/benchmarks.md, "Speed").
     reuse_clean_grad=True)
 # reuse_clean_grad's two backward passes per step, under DDP.
 model_wrapper_cfg = dict(type='TwoPassDistributedDataParallel')

@@ -1,7 +1,7 @@
 # HEXA-MoCo, ResNet-50, ImageNet, 8 GPUs x 32 images, 200 epochs: MoCo-v2 plus
 # adversarial and cut-mixed hard queries (Li et al., arXiv 2012.13493).
 # The paper does not publish eps, the attack steps, alpha or the loss weights:
-# the values below are hexa_mm's defaults (see README, "HEXA-MoCo").
+# the values below are hexa_mm's defaults (see docs/hexa_moco.md).
 _base_ = './mocov2_r50_200e.py'
 
 model = dict(
@@ -26,7 +26,7 @@ model = dict(
     hard_bn='separate',
     # The attack's step from the input gradient that the clean loss's training
     # backward yields anyway: the same step, and the attack costs no forward or
-    # backward of its own (README, "Speed").
+    # backward of its own (docs/benchmarks.md, "Speed").
     reuse_clean_grad=True)
 # reuse_clean_grad's two backward passes per step, under DDP.
 model_wrapper_cfg = dict(type='TwoPassDistributedDataParallel')
