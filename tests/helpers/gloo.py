@@ -32,3 +32,23 @@ def _run(rank, fn, world_size, port, args):
         fn(rank, *args)
     finally:
         dist.destroy_process_group()
+
+
+def run_as_launched(fn, *args, world_size: int = 2) -> None:
+    """Call ``fn(rank, *args)`` in ``world_size`` spawned processes with the
+    environment that ``torchrun`` sets (RANK, LOCAL_RANK, WORLD_SIZE,
+    MASTER_ADDR, MASTER_PORT) and no process group: for code that calls
+    ``init_dist('pytorch')`` itself, as the tools do under
+    ``--launcher pytorch``."""
+    mp.start_processes(
+        _run_launched,
+        args=(fn, world_size, free_port(), args),
+        nprocs=world_size,
+        start_method='spawn')
+
+
+def _run_launched(rank, fn, world_size, port, args):
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank),
+                      WORLD_SIZE=str(world_size), MASTER_ADDR='127.0.0.1',
+                      MASTER_PORT=str(port))
+    fn(rank, *args)

@@ -59,13 +59,17 @@ def run_tool(args, cwd, timeout=600, env=None):
     return proc.stdout + proc.stderr
 
 
-def digits_runner(config, work_dir, digits_root, resume=None, name='run'):
-    """A Runner of a digits config, shrunk by :func:`tiny_digits_options`;
-    its online linear probe, if any, scores ``digits_root``'s digits."""
+def digits_runner(config, work_dir, digits_root, resume=None, name='run',
+                  **extra_options):
+    """A Runner of ``config`` shrunk to 2 epochs of 4 iterations by
+    :func:`tiny_digits_options` (its online linear probe, if any, scores
+    ``digits_root``'s digits); ``extra_options`` are more --cfg-options
+    (applied before the Runner is built)."""
     args = [osp.join(CONFIGS, config), '--work-dir', str(work_dir)]
     if resume is not None:
         args += ['--resume'] + ([] if resume == 'auto' else [resume])
-    args += ['--cfg-options', *tiny_digits_options(digits_root, config)]
+    args += ['--cfg-options',
+             *tiny_digits_options(digits_root, config, **extra_options)]
     cfg = train_tool.build_cfg(train_tool.parse_args(args))
     cfg.train_cfg.max_epochs = 2
     cfg.param_scheduler = [

@@ -1,3 +1,4 @@
+import argparse
 import json
 import os.path as osp
 import re
@@ -6,7 +7,10 @@ import shlex
 import pytest
 import torch
 
-from tool_runs import CONFIGS, ROOT, digits_runner, load_tool, tiny_digits_options
+from knn_reference import reference_knn_top1
+from mmselfsup.registry import MODELS
+from tool_runs import (CONFIGS, ROOT, digits_runner, load_tool,
+                       tiny_digits_options, train_tool)
 
 chain = load_tool('benchmarks/chain')
 DIGITS_DEFAULT = [
@@ -22,6 +26,45 @@ def tiny_pretrained(tmp_path_factory, digits_root):
     work = tmp_path_factory.mktemp('pretrain')
     digits_runner('mocov2_r18_digits.py', work, digits_root).train()
     return str(work / 'epoch_2.pth'), tiny_digits_options(digits_root)
+
+
+def classifier_top1(step):
+    """Top-1 (%) of a classification step's last checkpoint on its test
+    split: the test command's config and options, the model's logits and
+    their argmax against the labels (no MMPretrain evaluator)."""
+    from mmengine.config import Config, DictAction
+    from mmengine.registry import DefaultScope
+    from mmengine.runner import Runner
+    from mmpretrain.registry import MODELS as CLS_MODELS
+    test = step['commands'][1]
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    options = parser.parse_args(test[test.index('--cfg-options'):]).cfg_options
+    cfg = Config.fromfile(test[2])
+    cfg.merge_from_dict(options)
+    # As the Runner does: the top-level data preprocessor is the model's.
+    cfg.model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
+    work = test[test.index('--work-dir') + 1]
+    with open(osp.join(work, 'last_checkpoint')) as f:
+        state = torch.load(f.read().strip(), map_location='cpu',
+                           weights_only=False)['state_dict']
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = CLS_MODELS.build(cfg.model)
+        model.load_state_dict(state)
+        model.eval()
+        loader = Runner.build_dataloader(
+            dict(cfg.test_dataloader, num_workers=0, persistent_workers=False))
+        correct = total = 0
+        with torch.no_grad():
+            for batch in loader:
+                data = model.data_preprocessor(batch, False)
+                logits = model(data['inputs'], mode='tensor')
+                labels = torch.cat(
+                    [s.gt_label for s in data['data_samples']])
+                correct += int((logits.argmax(dim=1) == labels).sum())
+                total += labels.numel()
+    assert total == 500
+    return 100. * correct / total
 
 
 def summary_of(work_dir):
@@ -46,16 +89,35 @@ def test_digits_chain_quick(tmp_path, tiny_pretrained, digits_root,
     assert summary['algorithm'] == 'MoCo' and summary['quick']
     assert list(steps) == DIGITS_DEFAULT
     assert all(s['status'] == 'ok' for s in steps.values()), steps
+    # Each kNN figure is the kNN computed here from the same backbone: the
+    # checkpoint's, and the seeded random init's (--seed 0, the modules' own).
+    pretrain = train_tool.build_cfg(train_tool.parse_args([
+        osp.join(CONFIGS, 'mocov2_r18_digits.py'), '--work-dir',
+        str(tmp_path / 'unused'), '--cfg-options', *options]))
     for name in ('knn', 'knn-random'):
-        assert 10 < steps[name]['metrics']['knn_top1'] <= 100  # chance: 10
+        torch.manual_seed(0)
+        model = MODELS.build(pretrain.model)
+        if name == 'knn':
+            model.load_state_dict(
+                torch.load(ckpt, map_location='cpu',
+                           weights_only=False)['state_dict'])
+        else:
+            model.init_weights()
+        assert steps[name]['metrics']['knn_top1'] == pytest.approx(
+            reference_knn_top1(model, digits_root, k=20, temperature=0.1),
+            abs=1e-3), name
+    assert steps['knn']['metrics'] != steps['knn-random']['metrics']
     for name in ('kshot', 'kshot-random'):
         m = steps[name]['metrics']
         for k in (1, 5, 10):
             assert 0 <= m[f'{k}shot_top1'] <= 100
             assert m[f'{k}shot_top1_std'] >= 0
         assert m['10shot_top1'] > 20
+    # Each classification figure is the top-1 of the step's last checkpoint
+    # on the 500 validation digits, computed here.
     for name in ('linear', 'linear-random', 'semi-1pct', 'semi-10pct'):
-        assert 0 <= steps[name]['metrics']['accuracy/top1'] <= 100
+        assert steps[name]['metrics']['accuracy/top1'] == pytest.approx(
+            classifier_top1(steps[name]), abs=1e-3), name
     for name in ('det', 'det-random'):
         assert 0 <= steps[name]['metrics']['pascal_voc/mAP'] <= 1
         assert 0 <= steps[name]['metrics']['pascal_voc/AP50'] <= 1

@@ -2,43 +2,73 @@
 import json
 
 import numpy as np
+import pytest
+import torch
 from PIL import Image
 
+from knn_reference import reference_knn_top1
+from mmselfsup.registry import MODELS
 from tool_runs import load_tool
 
 demo = load_tool('demo')
 
 
 def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
+    """What ``make demo`` runs (its four methods), for 1 epoch (the kNN
+    curve of several epochs: test_knn_eval_hook.py)."""
     out = tmp_path / 'results'
     runs = demo.main([
-        '--methods', 'mocov2', 'deepclusterv2', '--epochs', '2',
-        '--eval-interval', '1', '--data-root', str(digits_root), '--out',
-        str(out), '--work-dir', str(tmp_path / 'work')
+        '--epochs', '1', '--eval-interval', '1', '--data-root',
+        str(digits_root), '--out',
+        str(out), '--work-dir',
+        str(tmp_path / 'work')
     ])
     randoms = ['random init', 'random init (PyTorch default)']
-    assert [r['method'] for r in runs] == randoms + [
-        'mocov2', 'deepclusterv2'
-    ]
+    methods = ['mocov2', 'hexa_moco', 'deepclusterv2', 'hexa_dcluster']
+    assert demo.DEMO['methods'] == methods
+    assert [r['method'] for r in runs] == randoms + methods
     # Two initialisations of the random bar, two different scores.
     assert runs[0]['knn_top1'] != runs[1]['knn_top1']
     for run in runs[2:]:
         # kNN after every epoch, and a checkpoint of the last one.
-        assert [e for e, _ in run['curve']] == [1, 2]
-        assert (tmp_path / 'work' / f"{run['method']}_seed0" /
-                'epoch_2.pth').is_file()
+        assert [e for e, _ in run['curve']] == [1]
+        assert run['checkpoint'] == str(
+            tmp_path / 'work' / f"{run['method']}_seed0" / 'epoch_1.pth')
+        # The last point of the curve and the final score: one backbone.
+        assert run['curve'][-1][1] == run['knn_top1']
     for run in runs:
-        for key in ('knn_top1', 'linear_top1'):
-            assert 10 < run[key] <= 100, (run['method'], key, run[key])
+        assert 10 < run['linear_top1'] <= 100, run['method']
+        # The kNN figure is the kNN computed here from the same backbone:
+        # the saved checkpoint's, or the seeded random init's.
+        cfg = demo.quality.method_cfg(
+            methods[0] if run['checkpoint'] is None else run['method'], 0,
+            demo.quality.parse_args(['--data-root', str(digits_root)]))
+        torch.manual_seed(0)
+        model = MODELS.build(cfg.model)
+        if run['checkpoint'] is not None:
+            model.load_state_dict(torch.load(
+                run['checkpoint'], map_location='cpu',
+                weights_only=False)['state_dict'])
+        elif run['method'] == 'random init':
+            model.init_weights()
+        assert run['knn_top1'] == pytest.approx(round(reference_knn_top1(
+            model, digits_root, k=20, temperature=0.1), 2), abs=1e-6), run
 
     saved = json.loads((out / 'demo.json').read_text())
     assert saved['runs'] == json.loads(json.dumps(runs))
-    assert [row['method'] for row in saved['summary']] == randoms + [
-        'mocov2', 'deepclusterv2'
-    ]
+    assert [row['method'] for row in saved['summary']] == randoms + methods
+    rows = {row['method']: row for row in saved['summary']}
+    scores = {r['method']: r for r in runs}
+    for hexa, base in (('hexa_moco', 'mocov2'),
+                       ('hexa_dcluster', 'deepclusterv2')):
+        assert rows[hexa]['baseline'] == base
+        for key in ('knn_top1', 'linear_top1'):
+            assert rows[hexa][key + '_diff'] == pytest.approx(
+                scores[hexa][key] - scores[base][key], abs=0.006)
     table = (out / 'demo.md').read_text()
     assert table.startswith('| method | epochs | seeds |')
-    assert '| mocov2 | 2 | 1 |' in table
+    assert '| mocov2 | 1 | 1 |' in table
+    assert '| hexa_dcluster | 1 | 1 |' in table
     assert table in capsys.readouterr().out
 
     plot = np.asarray(Image.open(out / 'demo.png').convert('L'))

@@ -5,12 +5,35 @@ import json
 import pytest
 from mmengine.registry import init_default_scope
 
+from mmselfsup.registry import MODELS
 from tool_runs import load_tool
 
 speed = load_tool('benchmarks/speed')
 
 TINY = ['--batch', '4', '--size', '8', '--iters', '1', '--warmup', '1',
         '--device', 'cpu']
+#: FLOPs per training step over MoCo-v2's (README, "Speed"), in units of F
+#: (one forward of the batch's queries): 4F for MoCo-v2.
+MOCO_FLOP_RATIOS = {
+    'MoCo-v2 (HEXAMoCo, hard terms off)': 1.0,
+    'HEXA-MoCo hard_fraction=1.0': 12 / 4,
+    'HEXA-MoCo hard_fraction=1.0 reuse_clean_grad': 10 / 4,
+    'HEXA-MoCo hard_fraction=0.5': 8 / 4,
+    'HEXA-MoCo hard_fraction=0.5 reuse_clean_grad': 7 / 4,
+    'HEXA-MoCo hard_fraction=0.25 reuse_clean_grad': 5.5 / 4,
+    'HEXA-MoCo CutMix only (w_adv=0)': 7 / 4,
+}
+#: What the count leaves out: the heads' matmuls, the first convolution's
+#: input gradient.
+FLOP_TOL = 0.02
+
+
+def state_mib(cfg):
+    """MiB of weights, gradients and SGD momentum, and of the buffers."""
+    model = MODELS.build(cfg)
+    params = sum(p.numel() * p.element_size() for p in model.parameters())
+    buffers = sum(b.numel() * b.element_size() for b in model.buffers())
+    return (3 * params + buffers) / 2**20
 
 
 def test_every_moco_method_takes_a_training_step():
@@ -36,6 +59,11 @@ def test_every_moco_method_takes_a_training_step():
     # attack's forward and backward; fewer hard queries cost less.
     stock = flops['MoCo-v2 (MMSelfSup stock)']
     assert flops['MoCo-v2 (HEXAMoCo, hard terms off)'] == stock > 0
+    # README's count, with F a forward of the N queries and a backward 2F:
+    # MoCo-v2 4F (keys F, queries 3F); each trained hard query 3F per query's
+    # share; the separate attack 2F per attacked query's share.
+    for name, ratio in MOCO_FLOP_RATIOS.items():
+        assert flops[name] / stock == pytest.approx(ratio, rel=FLOP_TOL), name
     hf = {f: flops[f'HEXA-MoCo hard_fraction={f} reuse_clean_grad']
           for f in (1.0, 0.5, 0.25)}
     assert hf[1.0] < flops['HEXA-MoCo hard_fraction=1.0']
@@ -58,8 +86,16 @@ def test_prints_and_writes_a_ratio_for_every_method(tmp_path, capsys):
         assert low <= row['ratio_to_baseline'] <= high
         assert row['gflop_per_iter'] > 0
     assert rows[0]['flop_ratio_to_baseline'] == 1.0
-    assert (1 < rows[2]['flop_ratio_to_baseline'] <
-            rows[1]['flop_ratio_to_baseline'])
+    # DeepCluster-v2 trains 2 crops (6F); HEXA-DCluster 4 more (12F) and,
+    # without reuse_clean_grad, attacks 2 (4F): 22F / 6F and 18F / 6F.
+    assert rows[1]['flop_ratio_to_baseline'] == pytest.approx(22 / 6,
+                                                              rel=FLOP_TOL)
+    assert rows[2]['flop_ratio_to_baseline'] == pytest.approx(3.0,
+                                                              rel=FLOP_TOL)
+    # Peak memory: at least the model's state that two SGD steps hold
+    # (weights, gradients, momentum, buffers such as the memory bank).
+    for row, (_, cfg, _) in zip(rows, speed.methods('dcluster', 'digits', 4)):
+        assert row['peak_mib'] >= state_mib(cfg), row
     printed = capsys.readouterr().out
     assert '| dcluster | HEXA-DCluster reuse_clean_grad |' in printed
     with open(out + '.json') as f:
@@ -74,7 +110,9 @@ def test_wrapper_only_times_stock_moco_against_the_wrapper(tmp_path):
     assert [r['method'] for r in rows] == [
         'MoCo-v2 (MMSelfSup stock)', 'MoCo-v2 (HEXAMoCo, hard terms off)'
     ]
-    assert rows[1]['ratio_to_baseline'] > 0 and rows[1]['peak_mib'] > 0
+    assert rows[1]['ratio_to_baseline'] > 0
+    for row, (_, cfg, _) in zip(rows, speed.methods('moco', 'digits', 4)):
+        assert row['peak_mib'] >= state_mib(cfg), row
 
 
 def test_wrapper_only_refuses_the_dcluster_family(tmp_path, capsys):

@@ -76,14 +76,23 @@ def test_every_crop_targets_its_images_assignment():
 def test_training_refreshes_the_bank_rows_of_the_batch():
     model = filled(build())
     index = torch.tensor([1, 2, 3, 4])
+    others = torch.tensor([i for i in range(32) if i not in index.tolist()])
+    untouched = model.memory_bank[:, others].clone()
+    # The neck's output of the training forward: all 4 crops, high-resolution
+    # first, BN1d over all of them together.
+    necks = []
+    model.neck.register_forward_hook(
+        lambda module, args, out: necks.append(out[0].detach().clone()))
     crops, samples = multicrop_batch(index, seed=9)
     model.loss(crops, samples)
-    with torch.no_grad():
-        expected = model.embed(crops[:2])
+    assert len(necks) == 1 and necks[0].shape == (16, 16)
     assert model.bank_refreshes[index].tolist() == [1, 1, 1, 1]
     assert model.bank_refreshes.sum() == 4
-    # Rows hold the (train-mode) embeddings of the two high-resolution crops.
-    assert model.memory_bank[0, index].shape == expected[0].shape
+    # Rows hold the (train-mode) embeddings of the two high-resolution crops
+    # from that same forward, bit for bit; no other row moved.
+    assert torch.equal(model.memory_bank[0, index], necks[0][0:4])
+    assert torch.equal(model.memory_bank[1, index], necks[0][4:8])
+    assert torch.equal(model.memory_bank[:, others], untouched)
 
 
 def test_missing_sample_index_is_explained():

@@ -101,15 +101,31 @@ def test_separate_bn_keeps_running_statistics_clean():
 
 @pytest.mark.parametrize('hard_bn', ['separate_tracked', 'shared'])
 def test_tracked_modes_let_running_statistics_absorb_hard_examples(hard_bn):
-    plain = build(tiny_hexa_cfg(adversarial=None, cutmix=None))
+    """The running statistics are exactly those of the backbone, from the same
+    start, run in training mode on the clean queries and then the hard
+    queries ('separate_tracked'), or on all of them at once ('shared'); the
+    attack's own forward leaves them alone."""
     hexa = build(tiny_hexa_cfg(hard_bn=hard_bn))
-    hexa.load_state_dict(plain.state_dict(), strict=False)
+    reference = copy.deepcopy(hexa.backbone)
+    made = []
+    for generator in (hexa.adversarial, hexa.cutmix):
+        generator.register_forward_hook(
+            lambda module, args, out: made.append(out.inputs.detach()))
     views = normalized_batch()
-    plain.loss([v.clone() for v in views], None)
     hexa.loss([v.clone() for v in views], None)
-    ours, ref = bn_buffers(hexa), bn_buffers(plain)
-    assert any(not torch.equal(ours[k], ref[k]) for k in ref
-               if 'running_mean' in k)
+    hard = torch.cat(made)
+    assert hard.shape == (16, 3, 16, 16)  # 8 adversarial, 8 cut-mixed
+    with torch.no_grad():
+        if hard_bn == 'separate_tracked':
+            reference(views[0])
+            reference(hard)
+        else:
+            reference(torch.cat([views[0], hard]))
+    ours = bn_buffers(hexa)
+    ref = {k: v for k, v in reference.state_dict().items() if 'running' in k}
+    assert set(ours) == set(ref) and len(ref) > 10
+    for key in ref:
+        assert torch.equal(ours[key], ref[key]), key
 
 
 @pytest.mark.parametrize('term', ['adv', 'mix'])
@@ -326,6 +342,38 @@ def test_two_pass_train_step_accumulates_gradients_like_mmengine():
     assert wrappers[0].inner_count == 2
     for a, b in zip(two_pass.parameters(), reference.parameters()):
         torch.testing.assert_close(a, b)
+
+
+def test_two_pass_train_step_clips_gradients_like_mmengine():
+    """With clip_grad, the two-pass step clips the gradient of both passes
+    together, once: the weights of MMEngine's clipped one-backward step."""
+    from mmengine.logging import MessageHub
+    cfg = tiny_hexa_cfg(reuse_clean_grad=True)
+    two_pass, reference, unclipped = build(cfg), build(cfg), build(cfg)
+    clip = dict(max_norm=0.5)
+    wrappers = [sgd_wrapper(two_pass, clip_grad=clip),
+                sgd_wrapper(reference, clip_grad=clip),
+                sgd_wrapper(unclipped)]
+    hub = MessageHub.get_current_instance()
+    for step in range(2):
+        data = uint8_batch(seed=step)
+        norms = []
+        for model, wrapper, run in (
+                (two_pass, wrappers[0], HEXAMoCo.train_step),
+                (reference, wrappers[1], one_backward_step),
+                (unclipped, wrappers[2], HEXAMoCo.train_step)):
+            torch.manual_seed(step)
+            run(model, copy.deepcopy(data), wrapper)
+            if wrapper.clip_grad_kwargs:
+                norms.append(hub.get_scalar('train/grad_norm').current())
+        # The norm before clipping: the same, and large enough to be clipped.
+        assert norms[0] == pytest.approx(norms[1], rel=1e-5)
+        assert norms[0] > 2 * clip['max_norm']
+    for (name, a), b in zip(two_pass.state_dict().items(),
+                            reference.state_dict().values()):
+        torch.testing.assert_close(a, b, msg=name)
+    assert not torch.allclose(two_pass.backbone.conv1.weight,
+                              unclipped.backbone.conv1.weight)
 
 
 @pytest.mark.parametrize('overrides', [dict(adversarial=None),

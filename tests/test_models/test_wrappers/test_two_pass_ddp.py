@@ -1,6 +1,8 @@
 """TwoPassDistributedDataParallel with two gloo processes: HEXA-MoCo's
 two-pass step (reuse_clean_grad) gives the update of MMEngine's one-backward
-DDP step, and any other model trains as under MMDistributedDataParallel."""
+DDP step, and any other model trains as under MMDistributedDataParallel; with
+one batch on both ranks, each rank draws its own CutMix partners and mixes
+against its own keys, while the queue takes both ranks' keys."""
 import copy
 import os
 
@@ -41,7 +43,59 @@ def _worker(rank, out_dir):
             states[wrapper] = copy.deepcopy(model.module.state_dict())
             logs[wrapper] = {k: float(v) for k, v in out.items()}
         results[name] = dict(states=states, logs=logs)
+    results['same_batch'] = _same_batch_step()
     torch.save(results, os.path.join(out_dir, f'rank{rank}.pt'))
+
+
+def _same_batch_step():
+    """One two-pass step on the batch that both ranks get; records the CutMix
+    draw, the rank's keys, the mixed queries' logits and targets (checked
+    here against the rank's own keys) and the queue."""
+    from mmengine.optim import OptimWrapper
+    from mmengine.registry import MODEL_WRAPPERS
+    from mmselfsup.registry import MODELS
+    torch.manual_seed(0)
+    model = MODEL_WRAPPERS.build(
+        dict(type='TwoPassDistributedDataParallel', device_ids=None),
+        default_args=dict(
+            module=MODELS.build(tiny_hexa_cfg(reuse_clean_grad=True)).train()))
+    algo, seen = model.module, dict(encoded=[])
+    momentum_keys, encode, soft = algo._momentum_keys, algo._encode, algo.head.soft
+
+    def keys_spy(images):
+        seen['keys'] = momentum_keys(images).clone()
+        return seen['keys']
+
+    def encode_spy(images):
+        seen['encoded'].append(encode(images))
+        return seen['encoded'][-1]
+
+    def soft_spy(logits, targets):
+        seen.update(logits=logits.detach().clone(), targets=targets.clone())
+        return soft(logits, targets)
+
+    algo._momentum_keys, algo._encode, algo.head.soft = (keys_spy, encode_spy,
+                                                         soft_spy)
+    algo.cutmix.register_forward_hook(lambda module, args, out: seen.update(
+        partner=out.partner.clone(), lam=out.lam))
+    torch.manual_seed(200)
+    model.train_step(uint8_batch(seed=5),
+                     OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1)))
+    keys, n = seen['keys'], 8
+    # Clean queries (8), then adversarial + cut-mixed ones (16) in one forward.
+    assert [e.size(0) for e in seen['encoded']] == [n, 2 * n]
+    mixed_queries = seen['encoded'][1][n:].detach()
+    # In-batch columns: this rank's 8 keys (not 16 gathered ones), then the
+    # queue as it was before the step.
+    assert seen['logits'].shape == (n, n + 64)
+    assert torch.equal(seen['logits'][:, :n], mixed_queries @ keys.t())
+    expected = torch.zeros(n, n + 64)
+    for i, j in enumerate(seen['partner'].tolist()):
+        expected[i, i] += seen['lam']
+        expected[i, j] += 1 - seen['lam']
+    assert torch.equal(seen['targets'], expected)
+    return dict(keys=keys, partner=seen['partner'], lam=seen['lam'],
+                queue=algo.queue.clone(), queue_ptr=int(algo.queue_ptr))
 
 
 @pytest.mark.timeout(300)
@@ -63,7 +117,16 @@ def test_two_pass_step_under_ddp_equals_the_one_backward_step(tmp_path):
         for key in a:
             if 'backbone' in key and 'weight' in key:
                 torch.testing.assert_close(a[key], b[key], msg=key)
-    # Each rank made its own hard queries from its own batch.
-    hexa_logs = [r['hexa']['logs']['TwoPassDistributedDataParallel']
-                 for r in ranks]
-    assert hexa_logs[0]['loss_adv'] != hexa_logs[1]['loss_adv']
+    # One batch on both ranks: each rank drew its own CutMix pairing and lam
+    # (the rank enters the generator's seed) ...
+    same = [r['same_batch'] for r in ranks]
+    assert not torch.equal(same[0]['partner'], same[1]['partner'])
+    assert same[0]['lam'] != same[1]['lam']
+    # ... and mixed against its own keys (checked in the worker), which shuffle
+    # BN makes differ between the ranks; the queue took both ranks' keys, in
+    # rank order, and is the same on both.
+    assert not torch.equal(same[0]['keys'], same[1]['keys'])
+    for r in same:
+        assert r['queue_ptr'] == 16
+        assert torch.equal(r['queue'][:, :16].t(),
+                           torch.cat([same[0]['keys'], same[1]['keys']]))
