@@ -90,8 +90,9 @@ def test_prints_and_writes_a_ratio_for_every_method(tmp_path, capsys):
     # without reuse_clean_grad, attacks 2 (4F): 22F / 6F and 18F / 6F.
     assert rows[1]['flop_ratio_to_baseline'] == pytest.approx(22 / 6,
                                                               rel=FLOP_TOL)
-    assert rows[2]['flop_ratio_to_baseline'] == pytest.approx(3.0,
-                                                              rel=FLOP_TOL)
+    # Its floor, 18F / 6F, plus the clean backward's input gradient of the
+    # first convolution (which the floor leaves out): 3.06 at these sizes.
+    assert 3.0 < rows[2]['flop_ratio_to_baseline'] < 3.0 * (1 + 1.5 * FLOP_TOL)
     # Peak memory: at least the model's state that two SGD steps hold
     # (weights, gradients, momentum, buffers such as the memory bank).
     for row, (_, cfg, _) in zip(rows, speed.methods('dcluster', 'digits', 4)):
