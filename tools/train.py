@@ -23,10 +23,11 @@ sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from hexa_mm.utils import (MissingCheckpointError,  # noqa: E402
-                           add_common_args, check_pretrained_backbone,
-                           close_distributed, cpu_augment_config, load_cfg,
-                           run_cli, validate_config)
+from hexa_mm.utils import (ConfigError,  # noqa: E402
+                           MissingCheckpointError, add_common_args,
+                           check_pretrained_backbone, close_distributed,
+                           cpu_augment_config, load_cfg, run_cli,
+                           validate_config)
 
 #: --vis name -> MMEngine visualisation backend, beside the local JSON one.
 VIS_BACKENDS = dict(tensorboard=dict(type='TensorboardVisBackend'))
@@ -76,7 +77,7 @@ def build_cfg(args) -> Config:
     if args.amp:
         wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper or '
+            raise ConfigError(f'--amp needs optim_wrapper.type OptimWrapper or '
                              f'AmpOptimWrapper, the config has {wrapper!r}')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
