@@ -63,16 +63,21 @@ def train(config: str, work_dir: str, options: Dict[str, object],
     train_tool.main(argv)
 
 
-def logged_iterations(work_dir: str) -> List[dict]:
-    """The training log lines (``scalars.json``) of every run in the work
-    directory, oldest run first."""
+def logged_lines(work_dir: str) -> List[dict]:
+    """Every line of ``scalars.json`` of every run in the work directory,
+    oldest run first (training iterations and validations)."""
     lines = []
     for path in sorted(
             glob.glob(osp.join(str(work_dir), '*', 'vis_data',
                                'scalars.json'))):
         with open(path) as f:
             lines += [json.loads(line) for line in f]
-    return [line for line in lines if 'loss' in line]
+    return lines
+
+
+def logged_iterations(work_dir: str) -> List[dict]:
+    """The training log lines of every run in the work directory."""
+    return [line for line in logged_lines(work_dir) if 'loss' in line]
 
 
 def load_checkpoint(path: str) -> dict:

@@ -11,7 +11,8 @@ import os.path as osp
 
 import pytest
 
-from config_runs import load_checkpoint, logged_iterations, paths_where, train
+from config_runs import (load_checkpoint, logged_iterations, logged_lines,
+                         paths_where, train)
 from detection_fakes import write_fake_coco, write_fake_voc
 from imagenet_fakes import pretrained_backbone, write_fake_imagenet
 from tool_runs import CONFIGS
@@ -116,14 +117,7 @@ def detection_overrides(config, data):
 
 
 def validation_lines(work_dir, metric):
-    import glob
-    import json
-    lines = []
-    for path in sorted(glob.glob(osp.join(str(work_dir), '*', 'vis_data',
-                                          'scalars.json'))):
-        with open(path) as f:
-            lines += [json.loads(line) for line in f]
-    return [line[metric] for line in lines if metric in line]
+    return [line[metric] for line in logged_lines(work_dir) if metric in line]
 
 
 @pytest.mark.parametrize('config', CLASSIFICATION)
