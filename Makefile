@@ -5,6 +5,8 @@ STAMP   := $(VENV)/.hexa_mm_installed
 REQS    := $(wildcard requirements/*.txt) setup.py tools/install_env.sh
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k moco -x"`.
 PYTEST_ARGS ?=
+# pytest-xdist processes, one per core (`make test WORKERS=0` runs in one process).
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: env demo test clean
 
@@ -17,7 +19,7 @@ demo: $(STAMP)
 	$(PYTHON) tools/demo.py
 
 test: $(STAMP)
-	$(PYTHON) -m pytest tests $(PYTEST_ARGS)
+	$(PYTHON) -m pytest tests -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 clean:
 	rm -rf work_dirs results .pytest_cache

@@ -26,8 +26,14 @@ def mmselfsup_scope():
     with DefaultScope.overwrite_default_scope('mmselfsup'):
         yield
 
-# Two cores: one intra-op thread per process keeps the 2-process tests fast.
-torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+# Intra-op threads: at most two (the 2-process tests), and one per pytest-xdist
+# worker, whose processes already share the cores; the processes a test starts
+# (tools, gloo ranks) inherit the environment.
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    os.environ['OMP_NUM_THREADS'] = '1'
+    torch.set_num_threads(1)
+else:
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 #: A ResNet-18 with a CIFAR stem, 8 base channels: runs in milliseconds on CPU.
 TINY_BACKBONE = dict(

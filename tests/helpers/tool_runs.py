@@ -21,19 +21,22 @@ def load_tool(name):
 train_tool = load_tool('train')
 
 
-def tiny_digits_options(digits_root, config='mocov2', **extra):
-    """--cfg-options that shrink a digits config to a few CPU iterations."""
+def tiny_digits_options(digits_root, config='mocov2', loader_workers=0,
+                        **extra):
+    """--cfg-options that shrink a digits config to a few CPU iterations;
+    ``loader_workers=None`` keeps the config's own ``num_workers``."""
     opts = {
         'train_dataloader.dataset.data_root': digits_root,
         'train_dataloader.dataset.indices': 32,
         'train_dataloader.batch_size': 8,
-        'train_dataloader.num_workers': 0,
         'model.backbone.base_channels': 8,
         'model.backbone.stem_channels': 8,
         'model.neck.in_channels': 64,
         'model.neck.hid_channels': 64,
         'default_hooks.logger.interval': 1,
     }
+    if loader_workers is not None:
+        opts['train_dataloader.num_workers'] = loader_workers
     if 'moco' in config:
         opts['model.queue_len'] = 64
     else:  # DeepCluster-v2 family

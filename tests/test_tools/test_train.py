@@ -50,11 +50,10 @@ def test_train_hexa_moco_on_digits_logs_terms_and_hardness(
 
 def dist_train(config, work_dir, digits_root, epochs, resume=False):
     """tools/dist_train.sh on 2 gloo processes, with the config's own
-    param_scheduler. Loader workers: none (tiny_digits_options); with the
-    config's 2 a 2-epoch run here once hung before its first iteration
-    (not understood yet, see the issue notes)."""
+    param_scheduler and loader workers."""
     options = tiny_digits_options(
-        digits_root, config, **{'train_cfg.max_epochs': epochs})
+        digits_root, config, loader_workers=None,
+        **{'train_cfg.max_epochs': epochs})
     return run_tool(
         ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'),
          osp.join(CONFIGS, config), '2', '--work-dir', str(work_dir)] +

@@ -1,4 +1,5 @@
-from typing import Optional
+import math
+from typing import Optional, Tuple
 
 import torch
 from torch import nn
@@ -36,6 +37,16 @@ class AdversarialGenerator(BaseHardExampleGenerator):
             attacked batch's own statistics (as the training forward does) without
             updating running statistics; ``'running'`` uses the running statistics
             (BN in eval mode). Defaults to ``'batch'``.
+        reference_size (int, optional): The input side at which ``eps`` and
+            ``step_size`` hold; an input of side ``s`` (``sqrt(H * W)``) gets
+            them times ``reference_size / s``. The first-order loss increase of
+            a sign step is ``eps * ||grad||_1``, and that L1 norm shrinks with
+            the pixel count: the paper's ``eps = 2/255`` was set for 224-pixel
+            crops, and at 16 pixels it barely moves the loss (issue 15's logs).
+            Scaling with the side (not the area, which would leave the L-inf
+            ball) keeps one setting meaningful across resolutions, e.g. the
+            ImageNet configs' 224 and 96 pixel crops. None: no scaling.
+            Defaults to None.
         grad_scale (float): Factor on the summed loss before differentiation.
             Only the gradient's sign is used, so it changes nothing in full
             precision; under AMP it keeps fp16 input gradients from underflowing
@@ -51,6 +62,7 @@ class AdversarialGenerator(BaseHardExampleGenerator):
                  steps: int = 1,
                  random_start: bool = False,
                  bn_mode: str = 'batch',
+                 reference_size: Optional[int] = None,
                  grad_scale: float = 2.**12,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -69,6 +81,10 @@ class AdversarialGenerator(BaseHardExampleGenerator):
         if bn_mode not in self.BN_MODES:
             raise ValueError(f'AdversarialGenerator: bn_mode={bn_mode!r}, '
                              f'allowed: {self.BN_MODES}')
+        if reference_size is not None and (not isinstance(
+                reference_size, int) or reference_size < 1):
+            raise ValueError(f'AdversarialGenerator: reference_size='
+                             f'{reference_size!r} must be an int >= 1 or None')
         if grad_scale <= 0:
             raise ValueError(
                 f'AdversarialGenerator: grad_scale={grad_scale!r} must be > 0')
@@ -77,7 +93,24 @@ class AdversarialGenerator(BaseHardExampleGenerator):
         self.steps = steps
         self.random_start = random_start
         self.bn_mode = bn_mode
+        self.reference_size = reference_size
         self.grad_scale = grad_scale
+
+    def scaled_bounds(self, inputs: torch.Tensor) -> Tuple[float, float]:
+        """``(eps, step_size)`` for ``inputs`` (N, C, H, W), in the [0, 1]
+        pixel range, after the ``reference_size`` scaling."""
+        if self.reference_size is None:
+            return self.eps, self.step_size
+        scale = self.reference_size / math.sqrt(inputs.size(-2) *
+                                                inputs.size(-1))
+        eps = self.eps * scale
+        if eps > 1:
+            raise ValueError(
+                f'AdversarialGenerator: eps={self.eps!r} at reference_size='
+                f'{self.reference_size} is {eps:.3g} at the input side '
+                f'{inputs.size(-2)}x{inputs.size(-1)}, more than the whole '
+                'pixel range')
+        return eps, self.step_size * scale
 
     def _input_grad(self, x: torch.Tensor, loss_fn: PseudoLabelLoss,
                     model: Optional[nn.Module]) -> torch.Tensor:
@@ -109,8 +142,8 @@ class AdversarialGenerator(BaseHardExampleGenerator):
                                 or self.random_start):
             raise ValueError('AdversarialGenerator needs loss_fn')
         low, high, unit = pixel_bounds(data_preprocessor, inputs)
-        eps = self.eps * unit
-        step = self.step_size * unit
+        eps, step = self.scaled_bounds(inputs)
+        eps, step = eps * unit, step * unit
         clean = inputs.detach()
         x = clean
         if self.random_start:

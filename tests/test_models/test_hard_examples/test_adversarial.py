@@ -153,3 +153,33 @@ def test_perturbation_survives_fp16_autocast():
 def test_bad_arguments_name_the_field(kwargs, key):
     with pytest.raises(ValueError, match=key):
         AdversarialGenerator(**kwargs)
+
+
+def test_reference_size_scales_the_bound_with_the_input_side():
+    """eps at 224 pixels is 14 times larger at 16: the perturbation of a
+    16-pixel input reaches exactly the scaled bound (one sign step, no pixel
+    at the range's ends), and a 224-pixel input keeps the given eps."""
+    model, pre, inputs, loss_fn = setup(n=4, size=16)
+    # Pixels well inside [0, 255], so that no sign step is clamped away.
+    inputs = inputs.clamp(*(((torch.tensor(v) - pre.mean) / pre.std)
+                            for v in (60., 195.)))
+    gen = AdversarialGenerator(eps=2 / 255, reference_size=224)
+    assert gen.scaled_bounds(inputs) == pytest.approx((28 / 255, 28 / 255))
+    assert gen.scaled_bounds(torch.zeros(1, 3, 224, 224)) == pytest.approx(
+        (2 / 255, 2 / 255))
+    adv = gen(inputs, loss_fn, pre, model=model).inputs
+    moved = ((adv - inputs) * pre.std).abs() / 255
+    assert moved.max() == pytest.approx(28 / 255, rel=1e-4)
+    assert moved.min() == pytest.approx(28 / 255, rel=1e-4)
+    with torch.no_grad():
+        unscaled = AdversarialGenerator(eps=2 / 255)(inputs, loss_fn, pre,
+                                                     model=model).inputs
+        assert loss_fn(adv).mean() > loss_fn(unscaled).mean()
+
+
+def test_reference_size_refuses_a_bound_beyond_the_pixel_range():
+    gen = AdversarialGenerator(eps=16 / 255, reference_size=224)
+    with pytest.raises(ValueError, match=r'reference_size=224 .* 8x8'):
+        gen(torch.zeros(2, 3, 8, 8), lambda x: x.sum((1, 2, 3)))
+    with pytest.raises(ValueError, match='reference_size=0'):
+        AdversarialGenerator(reference_size=0)
