@@ -324,12 +324,14 @@ class HardExampleMixin:
                 clean: Optional[CleanPass] = None):
         """MMSelfSup's modes, plus the two passes of :meth:`train_step`.
 
-        ``'clean_pass'`` returns the :class:`CleanPass`; ``'hard_pass'`` takes
-        it back as ``clean``, after the clean loss's backward. Both passes go
-        through ``forward`` so that a DDP wrapper sees both.
+        ``'clean_pass'`` returns the clean losses (the output that a DDP
+        wrapper sees) and the :class:`CleanPass`; ``'hard_pass'`` takes the
+        latter back as ``clean``, after the clean loss's backward. Both
+        passes go through ``forward`` so that a DDP wrapper sees both.
         """
         if mode == 'clean_pass':
-            return self.clean_pass(inputs, data_samples)
+            clean = self.clean_pass(inputs, data_samples)
+            return clean.losses, clean
         if mode == 'hard_pass':
             if clean is None:
                 raise RuntimeError(
@@ -383,8 +385,8 @@ class HardExampleMixin:
         no_sync = getattr(model, 'no_sync', nullcontext)
         with optim_wrapper.optim_context(model), no_sync():
             data = self.data_preprocessor(data, True)
-            clean = compat.run_forward(model, data, mode='clean_pass')
-        loss, _ = self.parse_losses(clean.losses)
+            losses, clean = compat.run_forward(model, data, mode='clean_pass')
+        loss, _ = self.parse_losses(losses)
         # The two passes make one accumulation step: the first one's
         # backward must not count.
         compat.backward_uncounted(optim_wrapper,
@@ -393,4 +395,4 @@ class HardExampleMixin:
             hard = model(None, mode='hard_pass', clean=clean)
         loss, _ = self.parse_losses(hard)
         optim_wrapper.update_params(loss)
-        return self.parse_losses({**clean.losses, **hard})[1]
+        return self.parse_losses({**losses, **hard})[1]
