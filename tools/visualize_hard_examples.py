@@ -24,12 +24,12 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 import mmcv  # noqa: E402
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.dataset import default_collate  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import load_checkpoint  # noqa: E402
 
+from hexa_mm.models.algorithms import HardExampleMixin  # noqa: E402
 from hexa_mm.models.utils import running_stats_frozen  # noqa: E402
 from hexa_mm.utils import load_cfg  # noqa: E402
 from hexa_mm.utils.errors import run_cli  # noqa: E402
@@ -58,22 +58,21 @@ def to_pixels(x: torch.Tensor, preprocessor) -> torch.Tensor:
     return ((x * std + mean) / 255).clamp(0, 1).permute(1, 2, 0)
 
 
-def pseudo_label_loss(model, inputs, data_samples):
-    """The model's per-sample pseudo-label loss on its first view."""
-    if hasattr(model, 'query_loss_fn'):  # HEXA-MoCo
-        with torch.no_grad():
-            keys = F.normalize(model.encoder_k(inputs[1])[0], dim=1)
-        return model.query_loss_fn(keys, model.queue.clone())
-    if hasattr(model, 'cluster_loss_fn'):  # HEXA-DCluster
-        if not bool(model.bank_filled):
-            raise SystemExit(
-                f'{type(model).__name__} has no clusters before training: pass '
-                'a checkpoint of it')
-        return model.cluster_loss_fn(
-            model.batch_targets(model.sample_index(data_samples)))
-    raise SystemExit(
-        f'{type(model).__name__} has no hard-example generators: use a HEXA '
-        'config (HEXAMoCo, HEXADeepClusterV2)')
+def hard_examples(model, inputs, data_samples):
+    """The model's first attacked view, and its adversarial and cut-mixed
+    examples, made as the model's hard pass makes them (HardExampleMixin)."""
+    if not isinstance(model, HardExampleMixin):
+        raise SystemExit(
+            f'{type(model).__name__} has no hard-example generators: use a '
+            'HEXA config (HEXAMoCo, HEXADeepClusterV2)')
+    with running_stats_frozen(model):
+        try:
+            clean = model.clean_pass(inputs, data_samples)
+        except RuntimeError as error:  # e.g. no clusters before training
+            raise SystemExit(f'{type(model).__name__}: {error}; pass a '
+                             'checkpoint of a trained model') from error
+        adversarial, mixed = model.make_hard_examples(clean)
+    return clean.attack_inputs[0].detach(), adversarial[0].inputs, mixed[0]
 
 
 def main(argv=None):
@@ -95,21 +94,18 @@ def main(argv=None):
     batch = default_collate([dataset[i] for i in indices])
     pre = model.data_preprocessor
     inputs, data_samples = pre(batch, True)
-    with running_stats_frozen(model):
-        loss_fn = pseudo_label_loss(model, inputs, data_samples)
-        adv = model.adversarial(inputs[0], loss_fn, pre, model=model).inputs
-    mixed = model.cutmix(inputs[0])
+    view, adv, mixed = hard_examples(model, inputs, data_samples)
 
     os.makedirs(args.out_dir, exist_ok=True)
     paths = []
     for row, i in enumerate(indices):
         path = dataset.get_data_info(i)['img_path']
         original = mmcv.imread(path, channel_order='rgb')
-        delta = (adv[row] - inputs[0][row]) * pre.std.view(-1, 1, 1) / 255
+        delta = (adv[row] - view[row]) * pre.std.view(-1, 1, 1) / 255
         gain = args.amplify or 0.5 / max(delta.abs().max().item(), 1e-12)
         panels = [
             ('original', original),
-            ('view 1', to_pixels(inputs[0][row], pre)),
+            ('view 1', to_pixels(view[row], pre)),
             ('view 2', to_pixels(inputs[1][row], pre)),
             ('adversarial view 1', to_pixels(adv[row], pre)),
             (f'perturbation x{gain:.0f}',

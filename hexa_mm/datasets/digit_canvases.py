@@ -33,6 +33,7 @@ from mmdet.datasets import VOCDataset
 from mmdet.registry import DATASETS as MMDET_DATASETS
 from PIL import Image
 
+from .. import compat
 from .digits import DIGITS_CLASSES, split_digits
 
 #: Written last: a folder without it is an interrupted export. Holds the
@@ -311,4 +312,4 @@ class DigitCanvasDataset(VOCDataset):
             **kwargs)
         # VOCDataset tags folders named VOC2007 as Pascal VOC 2007, and then
         # VOCMetric prints VOC's 20 class names: these are not VOC's classes.
-        self._metainfo['dataset_type'] = None
+        compat.set_metainfo(self, 'dataset_type', None)

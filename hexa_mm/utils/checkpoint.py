@@ -64,8 +64,11 @@ def save_backbone(state: Dict[str, torch.Tensor],
 
 def build_bare_backbone(cfg) -> torch.nn.Module:
     """``cfg.model.backbone`` built in ``cfg``'s default scope, without any
-    weights' initialisation (``init_cfg`` / ``pretrained`` dropped)."""
-    import hexa_mm  # noqa: F401  registers the stack's modules
+    weights' initialisation (``init_cfg`` / ``pretrained`` dropped).
+
+    The type is looked up by name in the registries, which importing
+    ``hexa_mm`` (and so this module) has filled.
+    """
     from mmengine.registry import MODELS, DefaultScope
     backbone = copy.deepcopy(cfg.model.backbone)
     backbone.pop('init_cfg', None)

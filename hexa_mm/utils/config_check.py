@@ -12,7 +12,6 @@ from typing import Iterator, Optional, Set
 from mmengine.config import Config
 from mmengine.registry import MODEL_WRAPPERS
 
-from hexa_mm.models.wrappers import TwoPassDistributedDataParallel
 from mmselfsup.registry import DATASETS, HOOKS, MODELS, TRANSFORMS
 from .errors import UserError
 
@@ -116,8 +115,10 @@ def validate_config(cfg: Config, world_size: Optional[int] = None) -> None:
                 and model.get('w_adv', 1) > 0)
     if world_size > 1 and two_pass:
         cls = MODEL_WRAPPERS.get(wrapper) if isinstance(wrapper, str) else wrapper
-        if not (isinstance(cls, type)
-                and issubclass(cls, TwoPassDistributedDataParallel)):
+        # By name in MMEngine's registry: utils imports no model.
+        two_pass_ddp = MODEL_WRAPPERS.get('TwoPassDistributedDataParallel')
+        if not (isinstance(cls, type) and isinstance(two_pass_ddp, type)
+                and issubclass(cls, two_pass_ddp)):
             raise ConfigError(
                 f'model.reuse_clean_grad=True takes two backward passes per '
                 f'step, which model_wrapper_cfg.type={wrapper!r} does not run; '

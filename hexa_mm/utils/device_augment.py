@@ -31,6 +31,15 @@ def _multi_view_step(cfg: Config) -> ConfigDict:
     return steps[0]
 
 
+def _cpu_transforms(view_augments) -> List[dict]:
+    """The CPU transform configs that the batch augmentations
+    ``view_augments`` (configs) replace, in order
+    (``BaseBatchAugment.cpu_transform``); built by name in the registry, as
+    utils imports no model."""
+    from mmselfsup.registry import MODELS
+    return [MODELS.build(aug).cpu_transform() for aug in view_augments]
+
+
 def uses_device_augment(cfg: Config) -> bool:
     """Whether the model's data preprocessor augments the views."""
     preprocessor = cfg.get('model', {}).get('data_preprocessor') or {}
@@ -53,7 +62,6 @@ def cpu_augment_config(cfg: Config) -> Config:
         ValueError: the config does not augment on the device, or its
             ``MultiView`` does not have the preprocessor's view groups.
     """
-    from hexa_mm.models.data_preprocessors import cpu_view_transforms
     if not uses_device_augment(cfg):
         raise ValueError(
             'cpu_augment_config: model.data_preprocessor.type is not '
@@ -80,7 +88,7 @@ def cpu_augment_config(cfg: Config) -> Config:
             if _short(t.get('type')) in CPU_FALLBACKS else t
             for t in transforms
         ]
-        groups.append(crops + cpu_view_transforms(augments))
+        groups.append(crops + _cpu_transforms(augments))
     multi_view.transforms = groups
     kept = {
         key: value

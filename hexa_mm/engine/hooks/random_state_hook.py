@@ -7,6 +7,7 @@ from mmengine.dist import all_gather_object, get_rank
 from mmengine.hooks import CheckpointHook, Hook
 
 from mmselfsup.registry import HOOKS
+from ... import compat
 
 
 def capture_random_states() -> dict:
@@ -79,7 +80,7 @@ class RandomStateHook(Hook):
 
     def before_train(self, runner) -> None:
         states, self._pending = self._pending, None
-        if not runner._resume or states is None:
+        if not compat.runner_resumes(runner) or states is None:
             return
         rank = get_rank()
         if rank >= len(states):

@@ -1,12 +1,14 @@
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import ContextManager, Dict, List, Optional
+from typing import ContextManager, Dict, List, Optional, Tuple
 
 import torch
 from mmengine.optim import OptimWrapper
 from torch import nn
 
 from mmselfsup.registry import MODELS
+from ... import compat
+from ..hard_examples import HardExamples, PseudoLabelLoss
 from ..utils import running_stats_frozen
 
 
@@ -16,27 +18,47 @@ class CleanPass:
 
     Attributes:
         losses: The clean pass's losses and figures (``loss_clean``).
-        attack_inputs: The views the adversarial generator perturbs. When the
-            attack reuses the clean gradient, they are leaves that require
-            grad, and the clean loss's backward leaves their input gradient
-            in ``.grad``.
+        attack_inputs: The attacked views: hard examples are made from their
+            first ``num_hard`` rows. When the attack reuses the clean gradient,
+            they are leaves that require grad, and the clean loss's backward
+            leaves their input gradient in ``.grad``.
+        num_hard: How many rows of each attacked view are made hard.
+        hard_clean_loss: Mean clean loss of those rows (for the ``*_gap``
+            figures).
     """
     losses: Dict[str, torch.Tensor]
     attack_inputs: List[torch.Tensor]
+    num_hard: int
+    hard_clean_loss: Optional[torch.Tensor] = None
 
 
 class HardExampleMixin:
-    """What every HEXA algorithm shares: generators, loss weights, BN mode and
-    the training step.
+    """The HEXA contract: generators, loss weights, BN mode, the hard pass and
+    the training step, shared by every HEXA algorithm.
 
-    HEXA (Li et al., arXiv 2012.13493) adds adversarial and cut-mixed examples to
-    an algorithm's standard views; each kind has a generator config (None: off)
-    and a loss weight (0: off). An algorithm splits its loss into
-    :meth:`clean_pass` (the standard views: the base algorithm's loss and
-    updates) and :meth:`hard_pass` (the hard examples made from them).
+    HEXA (Li et al., arXiv 2012.13493) adds adversarial and cut-mixed examples
+    to an algorithm's standard views; each kind has a generator config (None:
+    off) and a loss weight (0: off). The loss is
+    ``w_clean * L_clean + w_adv * L_adv + w_mix * L_mix``. An algorithm
+    declares only what is specific to its baseline:
 
-    ``hard_bn`` says how BN treats the hard examples' training forward (a project
-    choice; the paper is silent):
+    * :meth:`clean_pass`: the standard views' loss and updates (the baseline),
+      and which views are attacked (:attr:`CleanPass.attack_inputs`);
+    * :meth:`encode`: the features that its losses take;
+    * :meth:`pseudo_label_loss`: each sample's loss against the pseudo-label
+      of the attacked view it was made from; the attack raises it, and it is
+      ``L_adv`` on the adversarial examples;
+    * :meth:`pseudo_label_flipped`: whether the model no longer predicts that
+      pseudo-label (the ``adv_flip`` figure);
+    * :meth:`mixed_target_loss`: each cut-mixed sample's loss against the
+      mixed pseudo-labels (``lam`` own, ``1 - lam`` its partner's): ``L_mix``.
+
+    This mixin owns the one :meth:`hard_pass` (generators, one forward of
+    every hard example, ``L_adv``, ``L_mix`` and their figures) and the
+    training step.
+
+    ``hard_bn`` says how BN treats the hard examples' training forward (a
+    project choice; the paper is silent):
 
     * ``'separate'`` (default): hard examples form their own BN batch and BN
       running statistics do not absorb them, so the running statistics that a
@@ -47,19 +69,20 @@ class HardExampleMixin:
       views, so they share batch statistics and running statistics absorb them.
 
     ``reuse_clean_grad`` takes the attack's (first) step from the gradient of
-    the clean loss at the attacked views. The clean views' loss is the attack's
-    pseudo-label loss at the same inputs, so this is the attack's own first step
-    (with BN on the clean batch's statistics), and the training step gets it for
-    free: :meth:`train_step` runs two backward passes, the clean loss's (which
+    the clean loss at the attacked views (:meth:`_check_reuse_clean_grad`
+    lists when it may). The clean views' loss is the attack's pseudo-label
+    loss at the same inputs, so this is the attack's own first step (with BN
+    on the clean batch's statistics), and the training step gets it for free:
+    :meth:`train_step` runs two backward passes, the clean loss's (which
     yields the weights' gradients and the input gradient together), then the
     hard examples', and one optimizer step (MMEngine's pattern for a custom
-    optimisation step; under DDP, :class:`TwoPassDistributedDataParallel`). The
-    attack then costs no forward or backward of its own. :meth:`loss`, for
+    optimisation step; under DDP, :class:`TwoPassDistributedDataParallel`).
+    The attack then costs no forward or backward of its own. :meth:`loss`, for
     callers that differentiate the losses once, takes the same gradient with
     :func:`torch.autograd.grad` instead.
     """
 
-    HARD_BN_MODES = ('separate', 'separate_tracked', 'shared')
+    HARD_BN_MODES: Tuple[str, ...] = ('separate', 'separate_tracked')
 
     def init_hard_examples(self,
                            adversarial: Optional[dict],
@@ -87,22 +110,46 @@ class HardExampleMixin:
         self.w_mix = w_mix
         self.hard_bn = hard_bn
         # Without an attack there is no step to take: nothing to reuse.
-        reuse_clean_grad = reuse_clean_grad and self.adversarial is not None
-        if reuse_clean_grad:
-            adv = self.adversarial
-            problem = (
-                'the clean loss is where the gradient comes from, got '
-                'w_clean=0' if w_clean == 0 else
-                f'the clean pass normalises by batch statistics, got '
-                f'adversarial.bn_mode={adv.bn_mode!r}' if adv.bn_mode != 'batch'
-                else 'a random start moves the first step away from the clean '
-                'input (adversarial.random_start=True)' if adv.random_start else
-                "hard_bn='shared' encodes the clean and hard views in one "
-                'forward, after the attack' if hard_bn == 'shared' else None)
-            if problem:
-                raise ValueError(f'{name}: reuse_clean_grad=True: {problem}')
-        self.reuse_clean_grad = reuse_clean_grad
-        self._pending_clean_pass: Optional[CleanPass] = None
+        self.reuse_clean_grad = reuse_clean_grad and self.adversarial is not None
+        if self.reuse_clean_grad:
+            self._check_reuse_clean_grad()
+
+    def _check_reuse_clean_grad(self) -> None:
+        """The rules of ``reuse_clean_grad=True`` (with an attack).
+
+        The attack's first step may come from the clean loss's gradient at
+        the attacked views only when that gradient is the attack's own:
+
+        1. ``w_clean > 0``: the clean loss is where the gradient comes from.
+        2. ``adversarial.bn_mode='batch'``: the clean pass normalises by
+           batch statistics, as the attack must.
+        3. ``adversarial.random_start=False``: a random start moves the first
+           step away from the clean input.
+        4. ``hard_bn`` other than ``'shared'``: a shared forward encodes the
+           clean and the hard views together, after the attack.
+
+        Under DDP the two backward passes need
+        ``model_wrapper_cfg=dict(type='TwoPassDistributedDataParallel')``
+        (checked by :func:`hexa_mm.utils.validate_config`).
+
+        Raises:
+            ValueError: The first rule broken.
+        """
+        prefix = f'{type(self).__name__}: reuse_clean_grad=True: '
+        if self.w_clean == 0:
+            raise ValueError(prefix + 'the clean loss is where the gradient '
+                             'comes from, got w_clean=0')
+        if self.adversarial.bn_mode != 'batch':
+            raise ValueError(prefix + 'the clean pass normalises by batch '
+                             'statistics, got adversarial.bn_mode='
+                             f'{self.adversarial.bn_mode!r}')
+        if self.adversarial.random_start:
+            raise ValueError(prefix + 'a random start moves the first step '
+                             'away from the clean input '
+                             '(adversarial.random_start=True)')
+        if self.hard_bn == 'shared':
+            raise ValueError(prefix + "hard_bn='shared' encodes the clean and "
+                             'hard views in one forward, after the attack')
 
     @property
     def with_hard_examples(self) -> bool:
@@ -119,13 +166,91 @@ class HardExampleMixin:
             return running_stats_frozen(self)
         return nullcontext()
 
+    # What each algorithm declares.
+
     def clean_pass(self, inputs: List[torch.Tensor],
                    data_samples: list) -> CleanPass:
         """The standard views: the base algorithm's loss and updates."""
         raise NotImplementedError
 
-    def hard_pass(self, clean: CleanPass,
-                  input_grads: Optional[List[torch.Tensor]]
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        """The features (N, D) that the losses take, of one batch of views."""
+        raise NotImplementedError
+
+    def pseudo_label_loss(self, feats: torch.Tensor,
+                          clean: CleanPass) -> torch.Tensor:
+        """Per-sample loss (N,) of hard examples' features against the
+        pseudo-labels of the attacked rows they were made from."""
+        raise NotImplementedError
+
+    def pseudo_label_flipped(self, feats: torch.Tensor,
+                             clean: CleanPass) -> torch.Tensor:
+        """Whether each sample's pseudo-label is no longer the model's top
+        prediction (N,), for the ``adv_flip`` figure."""
+        raise NotImplementedError
+
+    def mixed_target_loss(self, feats: torch.Tensor, mixed: HardExamples,
+                          clean: CleanPass) -> torch.Tensor:
+        """Per-sample loss (N,) of cut-mixed examples' features against their
+        mixed pseudo-labels."""
+        raise NotImplementedError
+
+    def encode_hard_examples(
+            self, clean: CleanPass,
+            images: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+        """One forward of every hard example, under ``hard_bn``.
+
+        Returns:
+            tuple: The features, and the losses computed along (none here; an
+            algorithm with ``hard_bn='shared'`` encodes its clean views with
+            the hard ones and returns their ``loss_clean``).
+        """
+        with self.hard_forward_context():
+            return self.encode(images), {}
+
+    # The hard pass and the training step, shared.
+
+    def attack_loss(self, clean: CleanPass) -> PseudoLabelLoss:
+        """The loss that the attack raises: :meth:`pseudo_label_loss` of the
+        attacked images' features."""
+
+        def loss_fn(images: torch.Tensor) -> torch.Tensor:
+            return self.pseudo_label_loss(self.encode(images), clean)
+
+        return loss_fn
+
+    def make_hard_examples(
+        self,
+        clean: CleanPass,
+        input_grads: Optional[List[torch.Tensor]] = None
+    ) -> Tuple[List[HardExamples], List[HardExamples]]:
+        """The adversarial and the cut-mixed examples of each attacked view
+        (empty lists for a kind that is off).
+
+        Args:
+            clean: The batch's clean pass.
+            input_grads: Gradient of the clean loss at each of
+                ``clean.attack_inputs`` when the attack reuses it, else None.
+        """
+        n = clean.num_hard
+        views = [x[:n].detach() for x in clean.attack_inputs]
+        grads = ([None] * len(views) if input_grads is None else
+                 [g[:n] for g in input_grads])
+        adversarial, mixed = [], []
+        if self.adversarial is not None:
+            loss_fn = self.attack_loss(clean)
+            adversarial = [
+                self.adversarial(
+                    view, loss_fn, self.data_preprocessor, model=self,
+                    input_grad=grad) for view, grad in zip(views, grads)
+            ]
+        if self.cutmix is not None:
+            mixed = [self.cutmix(view) for view in views]
+        return adversarial, mixed
+
+    def hard_pass(self,
+                  clean: CleanPass,
+                  input_grads: Optional[List[torch.Tensor]] = None
                   ) -> Dict[str, torch.Tensor]:
         """The hard examples' losses and figures.
 
@@ -133,8 +258,42 @@ class HardExampleMixin:
             clean: The batch's clean pass.
             input_grads: Gradient of the clean loss at each of
                 ``clean.attack_inputs`` when the attack reuses it, else None.
+
+        Returns:
+            Dict[str, torch.Tensor]: ``loss_adv`` and ``loss_mix`` when on
+            (weighted), with the figures ``adv_flip`` (fraction of adversarial
+            examples whose pseudo-label is no longer the top prediction),
+            ``adv_gap`` / ``mix_gap`` (mean loss of the hard examples minus
+            that of the same clean rows) and ``mix_lam``; with
+            ``hard_bn='shared'`` also ``loss_clean``.
         """
-        raise NotImplementedError
+        adversarial, mixed = self.make_hard_examples(clean, input_grads)
+        feats, losses = self.encode_hard_examples(
+            clean, torch.cat([h.inputs for h in adversarial + mixed]))
+        feats = feats.split(clean.num_hard)
+        adv_feats, mix_feats = feats[:len(adversarial)], feats[len(adversarial):]
+        if adversarial:
+            per_sample = torch.stack(
+                [self.pseudo_label_loss(f, clean) for f in adv_feats]).mean(0)
+            losses['loss_adv'] = self.w_adv * per_sample.mean()
+            with torch.no_grad():
+                losses['adv_flip'] = torch.stack([
+                    self.pseudo_label_flipped(f, clean) for f in adv_feats
+                ]).float().mean()
+            losses['adv_gap'] = (
+                per_sample.detach().mean() - clean.hard_clean_loss)
+        if mixed:
+            per_sample = torch.stack([
+                self.mixed_target_loss(f, m, clean)
+                for f, m in zip(mix_feats, mixed)
+            ]).mean(0)
+            losses['loss_mix'] = self.w_mix * per_sample.mean()
+            losses['mix_lam'] = torch.tensor(
+                sum(m.lam for m in mixed) / len(mixed),
+                device=per_sample.device)
+            losses['mix_gap'] = (
+                per_sample.detach().mean() - clean.hard_clean_loss)
+        return losses
 
     def loss(self, inputs: List[torch.Tensor], data_samples: list,
              **kwargs) -> Dict[str, torch.Tensor]:
@@ -143,7 +302,7 @@ class HardExampleMixin:
         Returns:
             Dict[str, torch.Tensor]: ``loss_clean`` and, when on, ``loss_adv``
             and ``loss_mix`` (weighted; their sum is the training loss), plus
-            the figures each algorithm logs.
+            the figures of :meth:`hard_pass`.
         """
         clean = self.clean_pass(inputs, data_samples)
         losses = dict(clean.losses)
@@ -161,22 +320,24 @@ class HardExampleMixin:
     def forward(self,
                 inputs: List[torch.Tensor],
                 data_samples: Optional[list] = None,
-                mode: str = 'tensor'):
+                mode: str = 'tensor',
+                clean: Optional[CleanPass] = None):
         """MMSelfSup's modes, plus the two passes of :meth:`train_step`.
 
-        ``'clean_pass'`` returns the clean losses and keeps the pass for the
-        ``'hard_pass'`` that follows its backward; the passes go through
-        ``forward`` so that a DDP wrapper sees both.
+        ``'clean_pass'`` returns the clean losses (the output that a DDP
+        wrapper sees) and the :class:`CleanPass`; ``'hard_pass'`` takes the
+        latter back as ``clean``, after the clean loss's backward. Both
+        passes go through ``forward`` so that a DDP wrapper sees both.
         """
         if mode == 'clean_pass':
-            self._pending_clean_pass = self.clean_pass(inputs, data_samples)
-            return self._pending_clean_pass.losses
+            clean = self.clean_pass(inputs, data_samples)
+            return clean.losses, clean
         if mode == 'hard_pass':
-            clean, self._pending_clean_pass = self._pending_clean_pass, None
             if clean is None:
                 raise RuntimeError(
-                    f"{type(self).__name__}: mode='hard_pass' needs a "
-                    "mode='clean_pass' forward (and its backward) first")
+                    f"{type(self).__name__}: mode='hard_pass' needs the "
+                    "CleanPass of a mode='clean_pass' forward (after its "
+                    'backward) as clean=')
             grads = [x.grad for x in clean.attack_inputs]
             if any(g is None for g in grads):
                 raise RuntimeError(
@@ -224,23 +385,14 @@ class HardExampleMixin:
         no_sync = getattr(model, 'no_sync', nullcontext)
         with optim_wrapper.optim_context(model), no_sync():
             data = self.data_preprocessor(data, True)
-            clean = model._run_forward(data, mode='clean_pass')
-        loss, _ = self.parse_losses(clean)
-        _backward_before_the_last(optim_wrapper, optim_wrapper.scale_loss(loss))
+            losses, clean = compat.run_forward(model, data, mode='clean_pass')
+        loss, _ = self.parse_losses(losses)
+        # The two passes make one accumulation step: the first one's
+        # backward must not count.
+        compat.backward_uncounted(optim_wrapper,
+                                  optim_wrapper.scale_loss(loss))
         with optim_wrapper.optim_context(model):
-            hard = model._run_forward(data, mode='hard_pass')
+            hard = model(None, mode='hard_pass', clean=clean)
         loss, _ = self.parse_losses(hard)
         optim_wrapper.update_params(loss)
-        return self.parse_losses({**clean, **hard})[1]
-
-
-def _backward_before_the_last(optim_wrapper: OptimWrapper,
-                              loss: torch.Tensor) -> None:
-    """A backward pass of a step that takes more than one.
-
-    ``OptimWrapper.backward`` counts every call as one accumulation step
-    (``_inner_count`` decides when to step and when DDP syncs); the passes of
-    one step must count once, so the earlier passes give their count back.
-    """
-    optim_wrapper.backward(loss)
-    optim_wrapper._inner_count -= 1
+        return self.parse_losses({**losses, **hard})[1]

@@ -1,13 +1,20 @@
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 
 from mmselfsup.registry import MODELS
 from mmselfsup.structures import SelfSupDataSample
-from ..hard_examples import PseudoLabelLoss
+from ..hard_examples import HardExamples
 from .deepcluster_v2 import DeepClusterV2
 from .hard_example_mixin import CleanPass, HardExampleMixin
+
+
+@dataclass
+class DClusterCleanPass(CleanPass):
+    """HEXA-DCluster's clean pass: the attacked views are the hard crops."""
+    #: Cluster of each sample in every head (H, B).
+    targets: Optional[torch.Tensor] = None
 
 
 @MODELS.register_module()
@@ -44,16 +51,13 @@ class HEXADeepClusterV2(HardExampleMixin, DeepClusterV2):
             :class:`HardExampleMixin`.
         reuse_clean_grad (bool): Take the attack's step from the gradient of
             the clean loss at the hard crops (BN on the statistics of the clean
-            crops of their resolution, which go through the backbone together),
-            which the training step's clean backward yields along with the
-            weights' gradients; see :class:`HardExampleMixin`. Needs
-            ``bn_mode='batch'``, no ``random_start`` and ``w_clean > 0``; under
-            DDP, ``model_wrapper_cfg=dict(type='TwoPassDistributedDataParallel')``.
-            No effect without an attack. Defaults to False.
+            crops of their resolution, which go through the backbone
+            together), which the training step's clean backward yields along
+            with the weights' gradients. Its rules:
+            :meth:`HardExampleMixin._check_reuse_clean_grad`. Defaults to
+            False.
         **kwargs: :class:`DeepClusterV2`'s arguments.
     """
-
-    HARD_BN_MODES = ('separate', 'separate_tracked')
 
     def __init__(self,
                  backbone: dict,
@@ -84,16 +88,12 @@ class HEXADeepClusterV2(HardExampleMixin, DeepClusterV2):
                              'must list distinct crop positions')
         self.hard_crops = tuple(hard_crops)
 
-    def cluster_loss_fn(self, targets: torch.Tensor) -> PseudoLabelLoss:
-        """The pseudo-label loss that the attack raises: prototype CE."""
-
-        def loss_fn(images: torch.Tensor) -> torch.Tensor:
-            return self.head(self.embed([images])[0], targets)
-
-        return loss_fn
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        """L2-normalised embedding (B, D) of one batch of crops."""
+        return self.embed([images])[0]
 
     def clean_pass(self, inputs: List[torch.Tensor],
-                   data_samples: List[SelfSupDataSample]) -> 'DClusterCleanPass':
+                   data_samples: List[SelfSupDataSample]) -> DClusterCleanPass:
         """DeepCluster-v2's part: every crop's cluster loss, the bank update."""
         if max(self.hard_crops) >= len(inputs):
             raise ValueError(f'hard_crops={self.hard_crops} but the batch has '
@@ -115,71 +115,27 @@ class HEXADeepClusterV2(HardExampleMixin, DeepClusterV2):
         return DClusterCleanPass(
             losses=dict(loss_clean=loss_clean),
             attack_inputs=[inputs[c] for c in self.hard_crops],
-            targets=targets,
-            hard_clean_loss=hard_clean_loss)
+            num_hard=index.numel(),
+            hard_clean_loss=hard_clean_loss,
+            targets=targets)
 
-    def hard_pass(self, clean: 'DClusterCleanPass',
-                  input_grads: Optional[List[torch.Tensor]]
-                  ) -> Dict[str, torch.Tensor]:
-        """Adversarial and cut-mixed crops and their losses.
+    def pseudo_label_loss(self, feats: torch.Tensor,
+                          clean: DClusterCleanPass) -> torch.Tensor:
+        """Prototype cross-entropy against the crop's clusters, every head
+        (the attack pushes the crop away from them)."""
+        return self.head(feats, clean.targets)
 
-        Returns:
-            Dict[str, torch.Tensor]: ``loss_adv`` and ``loss_mix`` when on
-            (weighted), with the figures ``adv_flip`` (fraction of adversarial
-            crops whose first head's top prototype is no longer the assigned
-            cluster), ``adv_gap`` / ``mix_gap`` (mean loss of hard crops minus
-            that of the same clean crops) and ``mix_lam``.
-        """
-        crops = [x.detach() for x in clean.attack_inputs]
-        targets = clean.targets
-        grads = input_grads or [None] * len(crops)
-        hard = []
-        if self.adversarial is not None:
-            loss_fn = self.cluster_loss_fn(targets)
-            hard.append(('adv', [
-                self.adversarial(
-                    crop, loss_fn, self.data_preprocessor, model=self,
-                    input_grad=grad).inputs
-                for crop, grad in zip(crops, grads)
-            ], None))
-        if self.cutmix is not None:
-            mixed = [self.cutmix(crop) for crop in crops]
-            hard.append(('mix', [m.inputs for m in mixed], mixed))
-        # One forward for every hard crop (they share a resolution).
-        with self.hard_forward_context():
-            feats = self.embed(
-                [torch.cat([x for _, images, _ in hard for x in images])])[0]
-        feats = feats.chunk(len(hard) * len(crops))
-        losses = {}
-        for k, (kind, _, mixed) in enumerate(hard):
-            crop_feats = feats[k * len(crops):(k + 1) * len(crops)]
-            if kind == 'adv':
-                per_sample = self.crop_losses(crop_feats, targets)
-                losses['loss_adv'] = self.w_adv * per_sample.mean()
-                top = torch.stack([
-                    (f.float() @ self.head.prototypes[0].t()).argmax(1)
-                    for f in crop_feats
-                ])
-                losses['adv_flip'] = (top != targets[0]).float().mean()
-            else:
-                per_sample = torch.stack([
-                    m.lam * self.head(f, targets) +
-                    (1 - m.lam) * self.head(f, targets[:, m.partner])
-                    for f, m in zip(crop_feats, mixed)
-                ]).mean(0)
-                losses['loss_mix'] = self.w_mix * per_sample.mean()
-                losses['mix_lam'] = torch.tensor(
-                    sum(m.lam for m in mixed) / len(mixed),
-                    device=per_sample.device)
-            losses[f'{kind}_gap'] = (
-                per_sample.detach().mean() - clean.hard_clean_loss)
-        return losses
+    def pseudo_label_flipped(self, feats: torch.Tensor,
+                             clean: DClusterCleanPass) -> torch.Tensor:
+        """Whether the first head's top prototype is no longer the crop's
+        cluster."""
+        top = (feats.float() @ self.head.prototypes[0].t()).argmax(1)
+        return top != clean.targets[0]
 
-
-@dataclass
-class DClusterCleanPass(CleanPass):
-    """HEXA-DCluster's clean pass: the attacked views are the hard crops."""
-    #: Cluster of each sample in every head (H, B).
-    targets: Optional[torch.Tensor] = None
-    #: Mean clean loss of the hard crops (for the gaps).
-    hard_clean_loss: Optional[torch.Tensor] = None
+    def mixed_target_loss(self, feats: torch.Tensor, mixed: HardExamples,
+                          clean: DClusterCleanPass) -> torch.Tensor:
+        """``lam`` of the loss against the crop's own clusters, ``1 - lam``
+        of that against its partner's, in every head."""
+        return (mixed.lam * self.head(feats, clean.targets) +
+                (1 - mixed.lam) * self.head(feats,
+                                            clean.targets[:, mixed.partner]))

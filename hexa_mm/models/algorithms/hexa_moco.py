@@ -7,11 +7,20 @@ from torch import nn
 from mmselfsup.models.algorithms import MoCo
 from mmselfsup.registry import MODELS
 from mmselfsup.structures import SelfSupDataSample
-from ..hard_examples import HardExamples, PseudoLabelLoss
+from ..hard_examples import HardExamples
 from ..heads import SoftContrastiveHead
 from ..losses import mixed_key_targets
 from ..utils import batch_shuffle, batch_unshuffle, gather_rows
 from .hard_example_mixin import CleanPass, HardExampleMixin
+
+
+@dataclass
+class MoCoCleanPass(CleanPass):
+    """HEXA-MoCo's clean pass: the attacked view is the queries ``x_q``."""
+    #: Key of each query (N, C): its positive.
+    keys: Optional[torch.Tensor] = None
+    #: The queue before this batch's keys entered it (C, K): the negatives.
+    queue: Optional[torch.Tensor] = None
 
 
 @MODELS.register_module()
@@ -66,20 +75,19 @@ class HEXAMoCo(HardExampleMixin, MoCo):
             see :class:`HardExampleMixin`. How BN behaves during the attack
             itself is the generator's ``bn_mode``.
         reuse_clean_grad (bool): Take the attack's first step from the
-            gradient of the clean loss at the queries (BN on the clean batch's
-            statistics), which the training step's clean backward yields along
-            with the weights' gradients: the attack costs no forward or
-            backward of its own (see :class:`HardExampleMixin`). With
+            gradient of the clean loss at the queries, which the training
+            step's clean backward yields along with the weights' gradients:
+            the attack costs no forward or backward of its own. With
             ``hard_fraction`` 1 it is the separate attack's step; with less,
-            the hard queries' rows of the whole clean loss's gradient. Needs
-            ``bn_mode='batch'``, no ``random_start``, ``w_clean > 0`` and a
-            ``hard_bn`` other than ``'shared'``; under DDP,
-            ``model_wrapper_cfg=dict(type='TwoPassDistributedDataParallel')``.
-            No effect without an attack. Defaults to False.
+            the hard queries' rows of the whole clean loss's gradient. Its
+            rules: :meth:`HardExampleMixin._check_reuse_clean_grad`.
+            Defaults to False.
         pretrained (str, optional): Checkpoint to load. Defaults to None.
         data_preprocessor (dict, optional): Data preprocessor config.
         init_cfg (dict or list[dict], optional): Initialisation config.
     """
+
+    HARD_BN_MODES = ('separate', 'separate_tracked', 'shared')
 
     def __init__(self,
                  backbone: dict,
@@ -120,7 +128,7 @@ class HEXAMoCo(HardExampleMixin, MoCo):
                 f'HEXAMoCo: hard_fraction={hard_fraction!r} must lie in (0, 1]')
         self.hard_fraction = hard_fraction
 
-    def _encode(self, images: torch.Tensor) -> torch.Tensor:
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
         """Normalised query embeddings (N, C)."""
         return nn.functional.normalize(
             self.neck(self.backbone(images))[0], dim=1)
@@ -150,35 +158,12 @@ class HEXAMoCo(HardExampleMixin, MoCo):
             self.queue[:, slots] = keys.t()
         self.queue_ptr[0] = (ptr + n) % self.queue_len
 
-    @staticmethod
-    def _logits(q: torch.Tensor, k: torch.Tensor,
-                queue: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """MoCo's positive (N, 1) and queue (N, K) similarities."""
-        l_pos = torch.einsum('nc,nc->n', [q, k]).unsqueeze(-1)
-        l_neg = torch.einsum('nc,ck->nk', [q, queue])
-        return l_pos, l_neg
-
-    def query_loss_fn(self, keys: torch.Tensor,
-                      queue: torch.Tensor) -> PseudoLabelLoss:
-        """The pseudo-label loss that the attack raises: per-query InfoNCE.
-
-        Args:
-            keys: Positive key of each query (N, C).
-            queue: Negative keys (C, K).
-        """
-
-        def loss_fn(images: torch.Tensor) -> torch.Tensor:
-            return self.head.per_sample(
-                *self._logits(self._encode(images), keys, queue))
-
-        return loss_fn
-
     def num_hard(self, batch_size: int) -> int:
         """How many queries of a batch are made hard."""
         return max(1, int(round(self.hard_fraction * batch_size)))
 
     def clean_pass(self, inputs: List[torch.Tensor],
-                   data_samples: List[SelfSupDataSample]) -> 'MoCoCleanPass':
+                   data_samples: List[SelfSupDataSample]) -> MoCoCleanPass:
         """MoCo-v2's part: keys, momentum and queue updates, the clean loss.
 
         Args:
@@ -190,95 +175,71 @@ class HEXAMoCo(HardExampleMixin, MoCo):
         im_q = im_q.detach().requires_grad_(self.attack_needs_clean_grad)
         # MoCo-v2's order: the query forward comes before the key encoder's
         # update, which copies the query encoder's BN buffers. With shared BN
-        # the clean queries are encoded with the hard ones (hard_pass).
-        q = None if shared_bn else self._encode(im_q)
+        # the clean queries are encoded with the hard ones
+        # (encode_hard_examples).
+        q = None if shared_bn else self.encode(im_q)
         k = self._momentum_keys(im_k)
         queue = self.queue.clone().detach()
         self._dequeue_and_enqueue(k)
-        n_hard = self.num_hard(im_q.size(0))
         clean = MoCoCleanPass(
-            losses={}, attack_inputs=[im_q], keys=k, queue=queue, n_hard=n_hard)
+            losses={},
+            attack_inputs=[im_q],
+            num_hard=self.num_hard(im_q.size(0)),
+            keys=k,
+            queue=queue)
         if q is not None:
             clean.losses['loss_clean'] = self._clean_loss(clean, q)
         return clean
 
-    def _clean_loss(self, clean: 'MoCoCleanPass',
+    @staticmethod
+    def _logits(q: torch.Tensor, k: torch.Tensor,
+                queue: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """MoCo's positive (N, 1) and queue (N, K) similarities."""
+        l_pos = torch.einsum('nc,nc->n', [q, k]).unsqueeze(-1)
+        l_neg = torch.einsum('nc,ck->nk', [q, queue])
+        return l_pos, l_neg
+
+    def _clean_loss(self, clean: MoCoCleanPass,
                     q: torch.Tensor) -> torch.Tensor:
         """MoCo-v2's loss; keeps the hard queries' clean loss for the gaps."""
         l_pos, l_neg = self._logits(q, clean.keys, clean.queue)
         if self.with_hard_examples:
             with torch.no_grad():
                 clean.hard_clean_loss = self.head.per_sample(
-                    l_pos[:clean.n_hard], l_neg[:clean.n_hard]).mean()
+                    l_pos[:clean.num_hard], l_neg[:clean.num_hard]).mean()
         return self.w_clean * self.head(l_pos, l_neg)
 
-    def hard_pass(self, clean: 'MoCoCleanPass',
-                  input_grads: Optional[List[torch.Tensor]]
-                  ) -> Dict[str, torch.Tensor]:
-        """Adversarial and cut-mixed queries and their losses.
+    def pseudo_label_loss(self, feats: torch.Tensor,
+                          clean: MoCoCleanPass) -> torch.Tensor:
+        """Per-query InfoNCE: positive, the query's own key; negatives, the
+        queue (the attack flips this binary pseudo-label)."""
+        keys = clean.keys[:clean.num_hard]
+        return self.head.per_sample(*self._logits(feats, keys, clean.queue))
 
-        Returns:
-            Dict[str, torch.Tensor]: ``loss_adv`` and ``loss_mix`` when on
-            (weighted), with the figures ``adv_flip`` (fraction of adversarial
-            queries whose positive is no longer the top-1 logit), ``adv_gap`` /
-            ``mix_gap`` (mean loss of the hard queries minus that of the same
-            clean queries) and ``mix_lam``; with ``hard_bn='shared'`` also
-            ``loss_clean``.
-        """
-        im_q, n_hard = clean.attack_inputs[0], clean.n_hard
-        hard_q, hard_k = im_q[:n_hard].detach(), clean.keys[:n_hard]
-        queue = clean.queue
-        hard: List[Tuple[str, HardExamples]] = []
-        if self.adversarial is not None:
-            hard.append(('adv',
-                         self.adversarial(
-                             hard_q,
-                             self.query_loss_fn(hard_k, queue),
-                             self.data_preprocessor,
-                             model=self,
-                             input_grad=None if input_grads is None else
-                             input_grads[0][:n_hard])))
-        if self.cutmix is not None:
-            hard.append(('mix', self.cutmix(hard_q)))
+    def pseudo_label_flipped(self, feats: torch.Tensor,
+                             clean: MoCoCleanPass) -> torch.Tensor:
+        """Whether the positive is no longer the top-1 logit."""
+        pos, neg = self._logits(feats, clean.keys[:clean.num_hard],
+                                clean.queue)
+        return neg.max(dim=1).values >= pos.squeeze(1)
 
-        losses = {}
-        if self.hard_bn == 'shared':
-            feats = self._encode(
-                torch.cat([im_q.detach()] + [h.inputs for _, h in hard]))
-            q, *hard_q_feats = feats.split(
-                [im_q.size(0)] + [n_hard] * len(hard))
-            losses['loss_clean'] = self._clean_loss(clean, q)
-        else:
-            with self.hard_forward_context():
-                feats = self._encode(torch.cat([h.inputs for _, h in hard]))
-            hard_q_feats = list(feats.split(n_hard))
+    def mixed_target_loss(self, feats: torch.Tensor, mixed: HardExamples,
+                          clean: MoCoCleanPass) -> torch.Tensor:
+        """Soft InfoNCE over the batch's keys and the queue: ``lam`` on the
+        query's own key, ``1 - lam`` on its partner's."""
+        keys = clean.keys[:clean.num_hard]
+        logits = torch.cat([feats @ keys.t(), feats @ clean.queue], dim=1)
+        targets = mixed_key_targets(mixed.partner, mixed.lam, logits.size(1))
+        return self.head.soft(logits, targets)
 
-        for (kind, examples), q_hard in zip(hard, hard_q_feats):
-            if kind == 'adv':
-                pos, neg = self._logits(q_hard, hard_k, queue)
-                per_sample = self.head.per_sample(pos, neg)
-                losses['loss_adv'] = self.w_adv * per_sample.mean()
-                losses['adv_flip'] = (neg.max(dim=1).values >=
-                                      pos.squeeze(1)).float().mean().detach()
-            else:
-                logits = torch.cat([q_hard @ hard_k.t(), q_hard @ queue], dim=1)
-                targets = mixed_key_targets(examples.partner, examples.lam,
-                                            logits.size(1))
-                per_sample = self.head.soft(logits, targets)
-                losses['loss_mix'] = self.w_mix * per_sample.mean()
-                losses['mix_lam'] = torch.tensor(
-                    examples.lam, device=q_hard.device)
-            losses[f'{kind}_gap'] = (
-                per_sample.detach().mean() - clean.hard_clean_loss)
-        return losses
-
-
-@dataclass
-class MoCoCleanPass(CleanPass):
-    """HEXA-MoCo's clean pass: the attacked views are the queries ``x_q``."""
-    keys: Optional[torch.Tensor] = None
-    queue: Optional[torch.Tensor] = None
-    #: How many queries are made hard (the first ones).
-    n_hard: int = 0
-    #: Mean clean loss of the queries that are made hard (for the gaps).
-    hard_clean_loss: Optional[torch.Tensor] = None
+    def encode_hard_examples(
+            self, clean: MoCoCleanPass,
+            images: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+        """With ``hard_bn='shared'``, the clean queries go through the same
+        forward as the hard ones, and their ``loss_clean`` is computed here."""
+        if self.hard_bn != 'shared':
+            return super().encode_hard_examples(clean, images)
+        im_q = clean.attack_inputs[0].detach()
+        q, feats = self.encode(torch.cat([im_q, images])).split(
+            [im_q.size(0), images.size(0)])
+        return feats, dict(loss_clean=self._clean_loss(clean, q))

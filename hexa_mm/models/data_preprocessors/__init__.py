@@ -1,4 +1,3 @@
-from .device_aug_data_preprocessor import (DeviceAugDataPreprocessor,
-                                           cpu_view_transforms)
+from .device_aug_data_preprocessor import DeviceAugDataPreprocessor
 
-__all__ = ['DeviceAugDataPreprocessor', 'cpu_view_transforms']
+__all__ = ['DeviceAugDataPreprocessor']

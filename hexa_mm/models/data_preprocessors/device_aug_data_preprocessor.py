@@ -1,5 +1,5 @@
 """A data preprocessor that runs the view augmentations on the device."""
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -8,6 +8,7 @@ from torch import nn
 
 from mmselfsup.models.utils import SelfSupDataPreprocessor
 from mmselfsup.registry import MODELS
+from ... import compat
 
 
 @MODELS.register_module()
@@ -76,12 +77,10 @@ class DeviceAugDataPreprocessor(SelfSupDataPreprocessor):
         self.register_buffer('aug_seed', torch.tensor(seed, dtype=torch.long))
         self.register_buffer('aug_draws', torch.tensor(0, dtype=torch.long))
         # Python copies of the two buffers: reading a CUDA buffer every batch
-        # would make the host wait for the device. None: read them again.
+        # would make the host wait for the device. None: read them again
+        # (after a load_state_dict, e.g. on resume).
         self._state: Optional[List[int]] = None
-
-    def _load_from_state_dict(self, *args, **kwargs) -> None:
-        super()._load_from_state_dict(*args, **kwargs)
-        self._state = None
+        self.register_load_state_dict_post_hook(_forget_python_copies)
 
     def next_generator(self) -> torch.Generator:
         """The CPU generator of the next training batch."""
@@ -128,7 +127,7 @@ class DeviceAugDataPreprocessor(SelfSupDataPreprocessor):
         views = [view[:, [2, 1, 0], ...].float() for view in views]
         if training:
             views = self.augment(views, self.next_generator())
-        if self._enable_normalize:
+        if compat.normalizes(self):
             views = [(view - self.mean) / self.std for view in views]
         return views, data_samples
 
@@ -143,7 +142,7 @@ def _same_shape_runs(views: List[torch.Tensor]) -> List[List[torch.Tensor]]:
     return runs
 
 
-def cpu_view_transforms(view_augments: Sequence[dict]) -> List[Dict]:
-    """The CPU transform configs that the batch augmentations ``view_augments``
-    (configs) replace, in order (see ``BaseBatchAugment.cpu_transform``)."""
-    return [MODELS.build(aug).cpu_transform() for aug in view_augments]
+def _forget_python_copies(module: DeviceAugDataPreprocessor,
+                          incompatible_keys) -> None:
+    """Loaded buffers replace the Python copies of them."""
+    module._state = None

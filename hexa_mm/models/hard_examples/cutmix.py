@@ -1,5 +1,4 @@
-from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Optional
 
 import numpy as np
 import torch
@@ -8,24 +7,8 @@ from mmpretrain.models.utils.batch_augments import CutMix
 from torch import nn
 
 from mmselfsup.registry import MODELS
+from ... import compat
 from .base import BaseHardExampleGenerator, HardExamples, PseudoLabelLoss
-
-
-@contextmanager
-def _as_global_numpy_rng(rng: np.random.RandomState) -> Iterator[None]:
-    """Let code that draws from ``np.random`` draw from ``rng`` instead.
-
-    MMPretrain's ``CutMix.cutmix_bbox_and_lam`` places its box with the global
-    ``np.random``; running it under this keeps the global state untouched and the
-    draws reproducible from ``rng`` alone.
-    """
-    saved = np.random.get_state()
-    np.random.set_state(rng.get_state())
-    try:
-        yield
-    finally:
-        rng.set_state(np.random.get_state())
-        np.random.set_state(saved)
 
 
 @MODELS.register_module()
@@ -85,7 +68,9 @@ class CutMixGenerator(BaseHardExampleGenerator):
         rng = self._next_rng()
         lam = float(rng.beta(self.alpha, self.alpha))
         partner = torch.from_numpy(rng.permutation(n)).to(inputs.device)
-        with _as_global_numpy_rng(rng):
+        # MMPretrain's box draws from the global np.random: from rng instead,
+        # so that the draws are reproducible from rng alone.
+        with compat.numpy_global_random_state(rng):
             (y1, y2, x1, x2), lam = self._box.cutmix_bbox_and_lam((h, w), lam)
         mixed = inputs.detach().clone()
         mixed[:, :, y1:y2, x1:x2] = inputs.detach()[partner, :, y1:y2, x1:x2]

@@ -9,11 +9,13 @@ from contextlib import contextmanager
 from typing import Iterator, List
 
 from torch import nn
-from torch.nn.modules.batchnorm import _BatchNorm
+
+from ... import compat
 
 
-def _bn_layers(module: nn.Module) -> List[_BatchNorm]:
-    return [m for m in module.modules() if isinstance(m, _BatchNorm)]
+def _bn_layers(module: nn.Module) -> List[nn.Module]:
+    batch_norm = compat.batch_norm_base()
+    return [m for m in module.modules() if isinstance(m, batch_norm)]
 
 
 @contextmanager

@@ -4,6 +4,8 @@ from typing import Optional, Tuple
 import torch
 from torch import nn
 
+from ... import compat
+
 #: ImgDataPreprocessor (and so SelfSupDataPreprocessor) works on 0-255 pixels.
 PIXEL_MAX = 255.
 
@@ -32,8 +34,7 @@ def pixel_bounds(
     channels = like.shape[1]
     mean = torch.zeros(channels)
     std = torch.ones(channels)
-    if data_preprocessor is not None and getattr(data_preprocessor,
-                                                 '_enable_normalize', False):
+    if compat.normalizes(data_preprocessor):
         mean = data_preprocessor.mean.detach().flatten().cpu()
         std = data_preprocessor.std.detach().flatten().cpu()
         if mean.numel() != channels:

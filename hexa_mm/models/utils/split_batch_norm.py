@@ -16,6 +16,8 @@ import torch.nn.functional as F
 from mmengine.registry import MODELS
 from torch import nn
 
+from ... import compat
+
 
 # Registered into MMEngine's root registry, which mmcv's build_norm_layer
 # searches from every scope (mmselfsup, mmcls, mmpretrain, mmdet), so that
@@ -55,7 +57,7 @@ class SplitBatchNorm2d(nn.BatchNorm2d):
         k = self.num_splits
         if not self.training or k == 1:
             return super().forward(x)
-        self._check_input_dim(x)
+        compat.check_batch_norm_input(self, x)
         n, c = x.shape[:2]
         if n % k:
             raise ValueError(

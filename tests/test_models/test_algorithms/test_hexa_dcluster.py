@@ -19,9 +19,8 @@ def build(**overrides):
 def test_adversarial_crop_raises_the_prototype_loss_within_eps():
     model = filled(build())
     index = torch.arange(8)
-    crops, _ = multicrop_batch(index)
-    targets = model.assignments[:, index]
-    loss_fn = model.cluster_loss_fn(targets)
+    crops, samples = multicrop_batch(index)
+    loss_fn = model.attack_loss(model.clean_pass(crops, samples))
     adv = model.adversarial(crops[0], loss_fn, model.data_preprocessor,
                             model=model).inputs
     delta01 = (adv - crops[0]) * model.data_preprocessor.std / 255

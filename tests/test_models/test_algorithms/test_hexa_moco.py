@@ -155,13 +155,13 @@ def test_hard_fraction_limits_the_hard_queries():
     hexa = build(tiny_hexa_cfg(hard_fraction=0.25))
     assert hexa.num_hard(8) == 2
     seen = {}
-    real_encode = hexa._encode
+    real_encode = hexa.encode
 
     def spy(images):
         seen.setdefault('sizes', []).append(images.size(0))
         return real_encode(images)
 
-    hexa._encode = spy
+    hexa.encode = spy
     hexa.loss(normalized_batch(n=8), None)
     # clean queries (8), attack forward (2), hard forward (2 adv + 2 mix).
     assert seen['sizes'] == [8, 2, 4]
@@ -170,9 +170,7 @@ def test_hard_fraction_limits_the_hard_queries():
 def test_adversarial_queries_respect_eps_through_the_preprocessor():
     hexa = build(tiny_hexa_cfg())
     views = normalized_batch()
-    k = torch.nn.functional.normalize(
-        hexa.encoder_k(views[1])[0], dim=1).detach()
-    loss_fn = hexa.query_loss_fn(k, hexa.queue.clone())
+    loss_fn = hexa.attack_loss(hexa.clean_pass(views, None))
     adv = hexa.adversarial(views[0], loss_fn, hexa.data_preprocessor,
                            model=hexa).inputs
     delta01 = (adv - views[0]) * hexa.data_preprocessor.std / 255

@@ -60,7 +60,7 @@ def _same_batch_step():
         default_args=dict(
             module=MODELS.build(tiny_hexa_cfg(reuse_clean_grad=True)).train()))
     algo, seen = model.module, dict(encoded=[])
-    momentum_keys, encode, soft = algo._momentum_keys, algo._encode, algo.head.soft
+    momentum_keys, encode, soft = algo._momentum_keys, algo.encode, algo.head.soft
 
     def keys_spy(images):
         seen['keys'] = momentum_keys(images).clone()
@@ -74,7 +74,7 @@ def _same_batch_step():
         seen.update(logits=logits.detach().clone(), targets=targets.clone())
         return soft(logits, targets)
 
-    algo._momentum_keys, algo._encode, algo.head.soft = (keys_spy, encode_spy,
+    algo._momentum_keys, algo.encode, algo.head.soft = (keys_spy, encode_spy,
                                                          soft_spy)
     algo.cutmix.register_forward_hook(lambda module, args, out: seen.update(
         partner=out.partner.clone(), lam=out.lam))

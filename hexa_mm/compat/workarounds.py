@@ -1,100 +1,13 @@
-"""The one place where hexa_mm checks the OpenMMLab stack and works around its bugs.
+"""Work-arounds for known bugs and limits of the stack, each applied once.
 
-``hexa_mm/__init__.py`` imports this module first. It
-
-1. checks every installed version against the range hexa_mm is tested with and
-   reports *all* mismatches in one :class:`IncompatibleStackError`;
-2. applies the work-arounds for the stack's known bugs, each named below.
-
-No other file of hexa_mm patches upstream code: add a new work-around here, with a
-comment that names the bug and the versions it affects.
+Each function names the bug, the versions it was checked against, and what it
+patches; ``tests/test_compat.py`` checks that the patched upstream members are
+still there (a release that renames one fails there, not in a run).
 """
 import importlib
 import importlib.util
-from importlib import metadata
-from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
-from packaging.specifiers import SpecifierSet
-from packaging.version import InvalidVersion, Version
-
-#: distribution name -> (specifier, why that range). ``required`` entries must be
-#: installed; ``optional`` ones (downstream evaluation) are checked when present.
-REQUIRED: Dict[str, Tuple[str, str]] = {
-    'torch': ('>=2.0', 'MMEngine 0.11 and torch.compile-era APIs'),
-    'mmengine': ('>=0.11.0rc3',
-                 '0.10.x calls torch.load without weights_only, so resume and '
-                 'load_from fail with torch >= 2.6'),
-    'mmcv': ('>=2.0.0,<2.1.0',
-             'mmselfsup 1.0.0 asserts mmcv < 2.1.0 (and mmdet 3.3 < 2.2.0)'),
-    'mmcls': ('>=1.0.0rc6,<1.1.0', 'mmselfsup 1.0.0 imports mmcls, not mmpretrain'),
-    'mmselfsup': ('>=1.0.0,<1.1.0', 'hexa_mm subclasses its MoCo and registries'),
-    'mmpretrain': ('>=1.2.0,<1.3.0',
-                   'hexa_mm uses its CutMix box; downstream evaluation'),
-    'numpy': ('<2',
-              'with numpy 2, mmcv 2.0.1 adjust_hue (ColorJitter) raises '
-              'OverflowError on uint8'),
-}
-OPTIONAL: Dict[str, Tuple[str, str]] = {
-    'mmdet': ('>=3.3.0,<3.4.0', 'detection transfer'),
-}
-
-
-class IncompatibleStackError(ImportError):
-    """The installed OpenMMLab stack is not one hexa_mm works with."""
-
-
-def _installed_version(dist: str) -> Optional[str]:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def find_version_problems(
-    installed: Callable[[str], Optional[str]] = _installed_version,
-    required: Mapping[str, Tuple[str, str]] = REQUIRED,
-    optional: Mapping[str, Tuple[str, str]] = OPTIONAL,
-) -> List[str]:
-    """Return one line per package whose installed version is out of range.
-
-    Args:
-        installed: Maps a distribution name to its installed version, or None
-            when it is not installed.
-        required: Packages that must be installed, with their ranges.
-        optional: Packages checked only when installed.
-
-    Returns:
-        list[str]: Human-readable problems; empty when the stack is fine.
-    """
-    problems = []
-    for table, must_exist in ((required, True), (optional, False)):
-        for dist, (spec, why) in table.items():
-            found = installed(dist)
-            if found is None:
-                if must_exist:
-                    problems.append(f'{dist}: not installed, need {spec} ({why})')
-                continue
-            try:
-                # Local build tags (torch 2.14.1+cu130) do not matter here.
-                ok = Version(found.split('+')[0]) in SpecifierSet(
-                    spec, prereleases=True)
-            except InvalidVersion:
-                ok = False
-            if not ok:
-                problems.append(f'{dist}: found {found}, need {spec} ({why})')
-    return problems
-
-
-def check_versions(
-    installed: Callable[[str], Optional[str]] = _installed_version) -> None:
-    """Raise one :class:`IncompatibleStackError` listing every mismatch."""
-    problems = find_version_problems(installed)
-    if problems:
-        raise IncompatibleStackError(
-            'hexa_mm cannot run on the installed OpenMMLab stack:\n  - ' +
-            '\n  - '.join(problems) +
-            '\nRun `make env` (tools/install_env.sh) to install the tested '
-            'versions pinned in requirements/.')
+from .atomic_io import atomic_write_bytes
 
 
 def _drop_missing_registry_locations() -> None:
@@ -110,11 +23,11 @@ def _drop_missing_registry_locations() -> None:
     for reg in (registry.RUNNERS, registry.RUNNER_CONSTRUCTORS,
                 registry.LOOPS):
         reg._locations = [
-            loc for loc in reg._locations if _module_exists(loc)
+            loc for loc in reg._locations if module_exists(loc)
         ]
 
 
-def _module_exists(name: str) -> bool:
+def module_exists(name: str) -> bool:
     try:
         return importlib.util.find_spec(name) is not None
     except ModuleNotFoundError:
@@ -130,7 +43,7 @@ def _import_mmselfsup_models_beside_mmpretrain() -> None:
     ``KeyError: 'ResLayerExtraNorm is already registered in model'``. Import
     mmpretrain's first, then let mmselfsup's (identical) class take the name.
     """
-    if not _module_exists('mmdet') or not _module_exists('mmpretrain'):
+    if not module_exists('mmdet') or not module_exists('mmpretrain'):
         importlib.import_module('mmselfsup.models')
         return
     import mmpretrain.models  # noqa: F401  registers its ResLayerExtraNorm
@@ -198,8 +111,6 @@ def _write_checkpoints_atomically() -> None:
     temporary file and a rename instead.
     """
     from mmengine.fileio.backends import LocalBackend
-
-    from .utils.atomic_io import atomic_write_bytes
     put = LocalBackend.put
 
     def atomic_put(self, obj: bytes, filepath) -> None:
@@ -297,24 +208,3 @@ def apply_workarounds() -> None:
     _write_checkpoints_atomically()
     _sync_batch_norm_over_gloo()
     _applied = True
-
-
-check_versions()
-apply_workarounds()
-#: MMDetection is optional (OPTIONAL above): detection transfer registers only
-#: when it is installed.
-HAS_MMDET = _module_exists('mmdet')
-
-
-def torchvision_hsv_conversions() -> Tuple[Callable, Callable]:
-    """torchvision's batched RGB <-> HSV conversions (``(..., 3, H, W)``
-    float tensors in [0, 1]).
-
-    Limitation, torchvision <= 0.29: the public ``adjust_hue`` takes one hue
-    factor per call, so a batch whose samples each have their own factor would
-    need one call per sample; the conversions it is built on are batched but
-    private (``transforms.v2.functional._color``). BatchColorJitter shifts
-    each sample's hue between the two.
-    """
-    from torchvision.transforms.v2.functional import _color
-    return _color._rgb_to_hsv, _color._hsv_to_rgb

@@ -1,0 +1,44 @@
+"""The one place where hexa_mm meets the OpenMMLab stack's versions, bugs and
+internals.
+
+``hexa_mm/__init__.py`` imports this package first. It
+
+1. checks every installed version against the range hexa_mm is tested with
+   and reports *all* mismatches in one :class:`IncompatibleStackError`
+   (:mod:`.versions`);
+2. applies the work-arounds for the stack's known bugs, each named in
+   :mod:`.workarounds`;
+3. holds the one accessor of each upstream private member or global state
+   that hexa_mm uses, with the version it was checked against
+   (:mod:`.private_api`).
+
+No other file of hexa_mm patches upstream code or reads its private members:
+add a new work-around or accessor here, with a comment that names the bug or
+the member and the versions it was checked against, and a test in
+``tests/test_compat.py``. This package is the ground floor: it imports
+nothing of hexa_mm outside it (``tests/test_layering.py``).
+"""
+from .atomic_io import atomic_write_bytes
+from .private_api import (CHECKED_AGAINST, backward_uncounted,
+                          batch_norm_base, check_batch_norm_input, normalizes,
+                          numpy_global_random_state, run_forward,
+                          runner_resumes, set_metainfo, torch_dispatch_mode,
+                          torchvision_hsv_conversions)
+from .versions import (OPTIONAL, REQUIRED, IncompatibleStackError,
+                       check_versions, find_version_problems)
+from .workarounds import apply_workarounds, module_exists
+
+check_versions()
+apply_workarounds()
+#: MMDetection is optional (OPTIONAL): detection transfer registers only when
+#: it is installed.
+HAS_MMDET = module_exists('mmdet')
+
+__all__ = [
+    'CHECKED_AGAINST', 'HAS_MMDET', 'IncompatibleStackError', 'OPTIONAL',
+    'REQUIRED', 'apply_workarounds', 'atomic_write_bytes',
+    'backward_uncounted', 'batch_norm_base', 'check_batch_norm_input',
+    'check_versions', 'find_version_problems', 'module_exists', 'normalizes',
+    'numpy_global_random_state', 'run_forward', 'runner_resumes',
+    'set_metainfo', 'torch_dispatch_mode', 'torchvision_hsv_conversions'
+]
