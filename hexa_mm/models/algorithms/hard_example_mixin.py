@@ -1,5 +1,4 @@
 from contextlib import nullcontext
-from dataclasses import dataclass
 from typing import ContextManager, Dict, List, Optional, Tuple
 
 import torch
@@ -10,26 +9,7 @@ from mmselfsup.registry import MODELS
 from ... import compat
 from ..hard_examples import HardExamples, PseudoLabelLoss
 from ..utils import running_stats_frozen
-
-
-@dataclass
-class CleanPass:
-    """What the hard pass of a batch needs from its clean pass.
-
-    Attributes:
-        losses: The clean pass's losses and figures (``loss_clean``).
-        attack_inputs: The attacked views: hard examples are made from their
-            first ``num_hard`` rows. When the attack reuses the clean gradient,
-            they are leaves that require grad, and the clean loss's backward
-            leaves their input gradient in ``.grad``.
-        num_hard: How many rows of each attacked view are made hard.
-        hard_clean_loss: Mean clean loss of those rows (for the ``*_gap``
-            figures).
-    """
-    losses: Dict[str, torch.Tensor]
-    attack_inputs: List[torch.Tensor]
-    num_hard: int
-    hard_clean_loss: Optional[torch.Tensor] = None
+from .clean_pass import CleanPass
 
 
 class HardExampleMixin:
@@ -210,6 +190,18 @@ class HardExampleMixin:
 
     # The hard pass and the training step, shared.
 
+    @torch.no_grad()
+    def record_clean_win(self, clean: CleanPass,
+                         feats: List[torch.Tensor]) -> None:
+        """Keep the ``clean_win`` figure of the rows that are made hard, from
+        the clean features of each attacked view (their first
+        ``num_hard`` rows are read): the counterpart of ``adv_win`` and
+        ``mix_win`` on the same rows."""
+        n = clean.num_hard
+        flipped = torch.stack(
+            [self.pseudo_label_flipped(f[:n].detach(), clean) for f in feats])
+        clean.hard_clean_win = 1 - flipped.float().mean()
+
     def attack_loss(self, clean: CleanPass) -> PseudoLabelLoss:
         """The loss that the attack raises: :meth:`pseudo_label_loss` of the
         attacked images' features."""
@@ -261,11 +253,18 @@ class HardExampleMixin:
 
         Returns:
             Dict[str, torch.Tensor]: ``loss_adv`` and ``loss_mix`` when on
-            (weighted), with the figures ``adv_flip`` (fraction of adversarial
-            examples whose pseudo-label is no longer the top prediction),
-            ``adv_gap`` / ``mix_gap`` (mean loss of the hard examples minus
-            that of the same clean rows) and ``mix_lam``; with
-            ``hard_bn='shared'`` also ``loss_clean``.
+            (weighted), with the hardness figures, each of a kind's examples
+            against the clean rows they were made from:
+
+            * ``clean_win`` / ``adv_win`` / ``mix_win``: fraction whose
+              pseudo-label (own key, own cluster) is still the top
+              prediction; ``adv_flip = 1 - adv_win``;
+            * ``adv_ratio`` / ``mix_ratio``: mean pseudo-label (resp. mixed
+              target) loss over the same rows' mean clean loss; ``adv_gap``
+              / ``mix_gap``: their difference;
+            * ``mix_lam``.
+
+            With ``hard_bn='shared'`` also ``loss_clean``.
         """
         adversarial, mixed = self.make_hard_examples(clean, input_grads)
         feats, losses = self.encode_hard_examples(
@@ -280,8 +279,8 @@ class HardExampleMixin:
                 losses['adv_flip'] = torch.stack([
                     self.pseudo_label_flipped(f, clean) for f in adv_feats
                 ]).float().mean()
-            losses['adv_gap'] = (
-                per_sample.detach().mean() - clean.hard_clean_loss)
+            losses['adv_win'] = 1 - losses['adv_flip']
+            losses.update(self._hardness('adv', per_sample, clean))
         if mixed:
             per_sample = torch.stack([
                 self.mixed_target_loss(f, m, clean)
@@ -291,9 +290,25 @@ class HardExampleMixin:
             losses['mix_lam'] = torch.tensor(
                 sum(m.lam for m in mixed) / len(mixed),
                 device=per_sample.device)
-            losses['mix_gap'] = (
-                per_sample.detach().mean() - clean.hard_clean_loss)
+            with torch.no_grad():
+                losses['mix_win'] = 1 - torch.stack([
+                    self.pseudo_label_flipped(f, clean) for f in mix_feats
+                ]).float().mean()
+            losses.update(self._hardness('mix', per_sample, clean))
+        if clean.hard_clean_win is not None:
+            losses['clean_win'] = clean.hard_clean_win
         return losses
+
+    @staticmethod
+    def _hardness(kind: str, per_sample: torch.Tensor,
+                  clean: CleanPass) -> Dict[str, torch.Tensor]:
+        """``<kind>_gap`` and ``<kind>_ratio`` of a kind's per-sample losses
+        against the clean loss of the rows they were made from."""
+        hard = per_sample.detach().mean()
+        return {
+            f'{kind}_gap': hard - clean.hard_clean_loss,
+            f'{kind}_ratio': hard / clean.hard_clean_loss
+        }
 
     def loss(self, inputs: List[torch.Tensor], data_samples: list,
              **kwargs) -> Dict[str, torch.Tensor]:

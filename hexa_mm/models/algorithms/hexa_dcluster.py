@@ -7,7 +7,8 @@ from mmselfsup.registry import MODELS
 from mmselfsup.structures import SelfSupDataSample
 from ..hard_examples import HardExamples
 from .deepcluster_v2 import DeepClusterV2
-from .hard_example_mixin import CleanPass, HardExampleMixin
+from .clean_pass import CleanPass
+from .hard_example_mixin import HardExampleMixin
 
 
 @dataclass
@@ -112,12 +113,16 @@ class HEXADeepClusterV2(HardExampleMixin, DeepClusterV2):
                     [embeddings[c] for c in self.hard_crops], targets).mean()
         loss_clean = self.w_clean * self.crop_losses(embeddings, targets).mean()
         self.update_bank(index, embeddings)
-        return DClusterCleanPass(
+        clean = DClusterCleanPass(
             losses=dict(loss_clean=loss_clean),
             attack_inputs=[inputs[c] for c in self.hard_crops],
             num_hard=index.numel(),
             hard_clean_loss=hard_clean_loss,
             targets=targets)
+        if self.with_hard_examples:
+            self.record_clean_win(clean,
+                                  [embeddings[c] for c in self.hard_crops])
+        return clean
 
     def pseudo_label_loss(self, feats: torch.Tensor,
                           clean: DClusterCleanPass) -> torch.Tensor:

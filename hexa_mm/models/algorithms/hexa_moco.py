@@ -11,7 +11,8 @@ from ..hard_examples import HardExamples
 from ..heads import SoftContrastiveHead
 from ..losses import mixed_key_targets
 from ..utils import batch_shuffle, batch_unshuffle, gather_rows
-from .hard_example_mixin import CleanPass, HardExampleMixin
+from .clean_pass import CleanPass
+from .hard_example_mixin import HardExampleMixin
 
 
 @dataclass
@@ -207,6 +208,7 @@ class HEXAMoCo(HardExampleMixin, MoCo):
             with torch.no_grad():
                 clean.hard_clean_loss = self.head.per_sample(
                     l_pos[:clean.num_hard], l_neg[:clean.num_hard]).mean()
+            self.record_clean_win(clean, [q])
         return self.w_clean * self.head(l_pos, l_neg)
 
     def pseudo_label_loss(self, feats: torch.Tensor,

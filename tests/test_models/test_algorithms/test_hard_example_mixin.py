@@ -1,11 +1,14 @@
 """The HEXA contract: each algorithm declares its baseline's part with the
 mixin's names and signatures; the hard pass and the training step are the
 mixin's alone."""
+import copy
 import inspect
 
 import pytest
+import torch
 
-from conftest import normalized_batch, tiny_hexa_cfg
+from conftest import (multicrop_batch, normalized_batch, tiny_hexa_cfg,
+                      tiny_hexa_dcluster_cfg)
 from hexa_mm.models.algorithms import (HardExampleMixin, HEXADeepClusterV2,
                                        HEXAMoCo)
 from mmselfsup.registry import MODELS
@@ -37,3 +40,63 @@ def test_the_clean_pass_is_a_value_not_module_state():
     assert {'loss_adv', 'loss_mix', 'adv_flip', 'adv_gap', 'mix_gap',
             'mix_lam'} <= set(hard)
 
+
+
+STRONG_ATTACK = dict(type='AdversarialGenerator', eps=16 / 255, steps=3,
+                     random_start=True)
+
+
+def consistent_hardness(losses):
+    """The figures of both kinds against the same clean rows."""
+    assert losses['adv_win'] == 1 - losses['adv_flip']
+    # gap = hard - clean and ratio = hard / clean: one clean loss for both.
+    clean_adv = losses['adv_gap'] / (losses['adv_ratio'] - 1)
+    clean_mix = losses['mix_gap'] / (losses['mix_ratio'] - 1)
+    torch.testing.assert_close(clean_adv, clean_mix)
+    # The attack is hard: more loss, fewer wins than the clean rows.
+    assert losses['adv_ratio'] > 1
+    assert losses['adv_win'] <= losses['clean_win']
+
+
+def test_moco_hardness_figures_clean_adversarial_and_mixed_side_by_side():
+    torch.manual_seed(0)
+    model = MODELS.build(
+        tiny_hexa_cfg(adversarial=STRONG_ATTACK, hard_fraction=0.5)).train()
+    batch = normalized_batch(n=16)
+    # Queries 0-3 of the 8 made hard find themselves in the queue: their own
+    # key loses there (and some others' too: a random network's features
+    # are alike), so clean_win is not a trivial 1.
+    with torch.no_grad():
+        model.queue[:, :4] = model.encode(batch[0])[:4].t()
+    reference = copy.deepcopy(model)
+    losses = model.loss(batch, None)
+    consistent_hardness(losses)
+    # clean_win: the clean queries that are made hard (the first 8), whose
+    # own key beats every queue key.
+    with torch.no_grad():
+        clean = reference.clean_pass(batch, None)
+        pos, neg = reference._logits(
+            reference.encode(batch[0])[:8], clean.keys[:8], clean.queue)
+    want = (pos.squeeze(1) > neg.max(1).values).float().mean()
+    assert losses['clean_win'] == want
+    assert 0 < want <= 0.5
+
+
+def test_dcluster_hardness_figures_clean_adversarial_and_mixed_side_by_side():
+    from test_deepcluster_v2 import filled
+    torch.manual_seed(0)
+    model = filled(
+        MODELS.build(tiny_hexa_dcluster_cfg(adversarial=STRONG_ATTACK))
+        .train())
+    crops, samples = multicrop_batch(torch.arange(8))
+    reference = copy.deepcopy(model)
+    losses = model.loss(crops, samples)
+    consistent_hardness(losses)
+    # clean_win: the high-resolution crops whose top prototype of the first
+    # head is their image's cluster.
+    with torch.no_grad():
+        embeddings = reference.embed(crops)
+        targets = reference.batch_targets(torch.arange(8))[0]
+        wins = [(e @ reference.head.prototypes[0].t()).argmax(1) == targets
+                for e in embeddings[:2]]
+    assert losses['clean_win'] == torch.cat(wins).float().mean()
