@@ -2,11 +2,12 @@
 # textured backgrounds, 32x32, drawn on first use into data/shapes) for the
 # digits recipe: what the *_r18_shapes.py configs change in the *_r18_digits.py
 # ones, and only that. The network (configs/_base_/models/digits_resnet18.py),
-# epochs, batch, optimizer and crop scales stay the digits'; the input side is
-# the images' (32, hexa_mm.datasets.SHAPES_SIZE), and the colour jitter is
-# MoCo-v2's full one: the digits drop saturation, hue and grayscale only
-# because their scans are grey, while here colour says nothing of the class.
-shapes_size = 32
+# input side (16, hexa_mm.datasets.SHAPES_INPUT_SIZE: 32x32 inputs cost four
+# times as much), epochs, batch, optimizer and crop scales stay the digits'; the
+# colour jitter is MoCo-v2's full one: the digits drop saturation, hue and
+# grayscale only because their scans are grey, while here colour says nothing
+# of the class.
+shapes_size = 16
 shapes_train_size = 2000
 shapes_color = [
     dict(
@@ -72,7 +73,7 @@ shapes_online_probe = dict(
         # hexa_mm.datasets.SHAPES_EVAL_PIPELINE
         pipeline=[
             dict(type='CheckedLoadImageFromFile'),
-            dict(type='Resize', scale=(32, 32), backend='pillow'),
+            dict(type='Resize', scale=(16, 16), backend='pillow'),
             dict(
                 type='PackSelfSupInputs',
                 algorithm_keys=['gt_label', 'sample_idx'],

@@ -32,13 +32,19 @@ from .embedded_folder import COMPLETE, EmbeddedFolderDataset, export_folder
 
 SHAPES_CLASSES = ('circle', 'ring', 'square', 'frame', 'triangle', 'star',
                   'cross', 'crescent', 'arrow', 'semicircle')
-#: Side of the images, and of the shapes configs' network inputs
-#: (configs/_base_/shapes_data.py, ``shapes_size``).
+#: Side of the images.
 SHAPES_SIZE = 32
+#: Side of the shapes configs' network inputs (configs/_base_/shapes_data.py,
+#: ``shapes_size``): the digits recipe's 16, as 32x32 inputs cost four times
+#: the compute (docs/benchmarks.md, "The embedded shapes").
+SHAPES_INPUT_SIZE = 16
 #: Labelled, indexed shapes for feature evaluation (kNN, probes).
 SHAPES_EVAL_PIPELINE = [
     dict(type='CheckedLoadImageFromFile'),
-    dict(type='Resize', scale=(SHAPES_SIZE, SHAPES_SIZE), backend='pillow'),
+    dict(
+        type='Resize',
+        scale=(SHAPES_INPUT_SIZE, SHAPES_INPUT_SIZE),
+        backend='pillow'),
     dict(
         type='PackSelfSupInputs',
         algorithm_keys=['gt_label', 'sample_idx'],
@@ -152,9 +158,11 @@ def shapes_split(num_train: int = 2000, num_val: int = 500):
     return np.arange(num_train), np.arange(num_train, num_train + num_val)
 
 
-def _image(index: int, seed: int) -> np.ndarray:
+def _sample(index: int, seed: int):
+    """Image ``index`` as (path in its split's folder, label, PIL image)."""
     label = index % len(SHAPES_CLASSES)
-    return draw_shape(label, np.random.default_rng([seed, index]))
+    image = draw_shape(label, np.random.default_rng([seed, index]))
+    return f'{label}/{index:04d}.png', label, Image.fromarray(image, mode='RGB')
 
 
 def export_shapes(root: Union[str, Path],
@@ -188,9 +196,7 @@ def export_shapes(root: Union[str, Path],
     def samples():
         splits = zip(('train', 'val'), shapes_split(num_train, num_val))
         return {
-            split: ((f'{i % 10}/{i:04d}.png', i % 10,
-                     Image.fromarray(_image(i, seed), mode='RGB'))
-                    for i in indices)
+            split: (_sample(i, seed) for i in indices)
             for split, indices in splits
         }
 

@@ -110,11 +110,11 @@ def test_interrupted_export_is_redone(tmp_path, monkeypatch):
     # Nothing half-written is left where a data set would look for it ...
     assert not (root / COMPLETE).exists()
     assert list(tmp_path.iterdir()) == []
-    # ... and the next use exports the whole set.
-    ds = ShapesDataset(data_root=str(root), split='val')
-    assert len(ds) == 10
+    # ... and the next call exports the whole set.
+    export_shapes(root, num_train=20, num_val=10)
     assert (root / COMPLETE).is_file()
-    assert len(lines(root, 'train')) == 20
+    assert (len(lines(root, 'train')), len(lines(root, 'val'))) == (20, 10)
+    assert len(list((root / 'train').rglob('*.png'))) == 20
 
 
 def test_folder_without_marker_is_refused_not_reused(tmp_path):
@@ -148,18 +148,18 @@ def test_bad_split_is_named(tmp_path):
 
 
 def test_eval_pipeline_size_is_the_configs_input_size():
-    """hexa_mm.datasets.SHAPES_SIZE (the images and the evaluation pipeline),
-    the configs' shapes_size (the training crops) and the online probe's
-    resize are one number written three times."""
+    """hexa_mm.datasets.SHAPES_INPUT_SIZE (the evaluation pipeline), the
+    configs' shapes_size (the training crops) and the online probe's resize
+    are one number written three times."""
     import os.path as osp
 
     from mmengine.config import Config
 
-    from hexa_mm.datasets import SHAPES_EVAL_PIPELINE, SHAPES_SIZE
+    from hexa_mm.datasets import SHAPES_EVAL_PIPELINE, SHAPES_INPUT_SIZE
     root = osp.join(osp.dirname(__file__), '..', '..', 'configs')
     base = Config.fromfile(osp.join(root, '_base_', 'shapes_data.py'))
-    assert base.shapes_size == SHAPES_SIZE
+    assert base.shapes_size == SHAPES_INPUT_SIZE
     resize, = [t for t in SHAPES_EVAL_PIPELINE if t['type'] == 'Resize']
-    assert resize['scale'] == (SHAPES_SIZE, SHAPES_SIZE)
+    assert resize['scale'] == (SHAPES_INPUT_SIZE, SHAPES_INPUT_SIZE)
     probe = base.shapes_online_probe.val_dataset.pipeline
     assert probe == SHAPES_EVAL_PIPELINE
