@@ -167,3 +167,10 @@ def multicrop_batch(index, seed=0):
         sample.sample_idx = InstanceData(value=torch.tensor([int(i)]))
         samples.append(sample)
     return crops, samples
+
+
+@pytest.fixture(scope='session')
+def shapes_root(tmp_path_factory):
+    """One export of the embedded shapes for the whole session."""
+    from hexa_mm.datasets import export_shapes
+    return str(export_shapes(tmp_path_factory.mktemp('data') / 'shapes'))

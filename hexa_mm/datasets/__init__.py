@@ -2,15 +2,20 @@ from ..compat import HAS_MMDET
 from .digits import (DIGITS_CLASSES, DIGITS_EVAL_PIPELINE, DIGITS_SIZE,
                      DigitsDataset,
                      export_digits, split_digits)
+from .embedded_folder import EmbeddedFolderDataset, export_folder
 from .label_subset import (LabelSubset, class_balanced_indices,
                            read_subset_file)
+from .shapes import (SHAPES_CLASSES, SHAPES_EVAL_PIPELINE, SHAPES_INPUT_SIZE,
+                     SHAPES_SIZE, ShapesDataset, draw_shape, export_shapes, shapes_split)
 from .transforms import BadImageError, CheckedLoadImageFromFile
 
 __all__ = [
     'BadImageError', 'CheckedLoadImageFromFile', 'DIGITS_CLASSES',
     'DIGITS_EVAL_PIPELINE', 'DIGITS_SIZE',
-    'DigitsDataset', 'LabelSubset', 'class_balanced_indices', 'export_digits',
-    'read_subset_file', 'split_digits'
+    'DigitsDataset', 'EmbeddedFolderDataset', 'LabelSubset',
+    'SHAPES_CLASSES', 'SHAPES_EVAL_PIPELINE', 'SHAPES_INPUT_SIZE', 'SHAPES_SIZE', 'ShapesDataset',
+    'class_balanced_indices', 'draw_shape', 'export_digits', 'export_folder',
+    'export_shapes', 'read_subset_file', 'shapes_split', 'split_digits'
 ]
 
 if HAS_MMDET:

@@ -8,18 +8,15 @@ scikit-learn. :func:`export_digits` writes them once as PNG files::
 
 with a deterministic, class-stratified split (500 validation images by default).
 """
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Union
 
 import numpy as np
-from mmcls.datasets import CustomDataset
 from PIL import Image
 
 from mmpretrain.registry import DATASETS as MMPRETRAIN_DATASETS
 from mmselfsup.registry import DATASETS
+from .embedded_folder import EmbeddedFolderDataset, export_folder
 
 DIGITS_CLASSES = tuple(str(i) for i in range(10))
 #: Side of the digits configs' network inputs (configs/_base_/models/
@@ -34,8 +31,6 @@ DIGITS_EVAL_PIPELINE = [
         algorithm_keys=['gt_label', 'sample_idx'],
         meta_keys=['img_path'])
 ]
-#: Written last: a folder without it is an interrupted export.
-_COMPLETE = '.export_complete'
 
 
 def split_digits(val_size: int = 500, seed: int = 0):
@@ -61,7 +56,7 @@ def export_digits(root: Union[str, Path],
 
     The export is written into a temporary folder beside ``root`` and renamed into
     place, so concurrent processes (DDP ranks) and interrupted runs never see a
-    half-written folder.
+    half-written folder (:func:`~hexa_mm.datasets.embedded_folder.export_folder`).
 
     Args:
         root: Destination folder.
@@ -71,41 +66,21 @@ def export_digits(root: Union[str, Path],
     Returns:
         Path: ``root``.
     """
-    root = Path(root)
-    if (root / _COMPLETE).is_file():
-        return root
-    if root.exists() and any(root.iterdir()):
-        raise FileExistsError(
-            f'{root} exists but holds no complete digits export (no {_COMPLETE}); '
-            'remove it to export again')
-    root.parent.mkdir(parents=True, exist_ok=True)
-    images, labels, train_idx, val_idx = split_digits(val_size, seed)
-    tmp = Path(tempfile.mkdtemp(prefix=f'.{root.name}-', dir=root.parent))
-    try:
-        (tmp / 'meta').mkdir()
-        for split, indices in (('train', train_idx), ('val', val_idx)):
-            lines = []
-            for i in indices:
-                rel = f'{labels[i]}/{i:04d}.png'
-                path = tmp / split / rel
-                path.parent.mkdir(parents=True, exist_ok=True)
-                Image.fromarray(images[i], mode='L').save(path)
-                lines.append(f'{rel} {labels[i]}\n')
-            (tmp / 'meta' / f'{split}.txt').write_text(''.join(lines))
-        (tmp / _COMPLETE).write_text(f'val_size={val_size} seed={seed}\n')
-        if root.exists():
-            root.rmdir()  # empty, checked above
-        os.rename(tmp, root)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if (root / _COMPLETE).is_file():  # another process won the race
-            return root
-        raise
-    return root
+
+    def samples():
+        images, labels, train_idx, val_idx = split_digits(val_size, seed)
+        return {
+            split: ((f'{labels[i]}/{i:04d}.png', labels[i],
+                     Image.fromarray(images[i], mode='L')) for i in indices)
+            for split, indices in (('train', train_idx), ('val', val_idx))
+        }
+
+    return export_folder(root, 'digits', samples,
+                         f'val_size={val_size} seed={seed}\n')
 
 
 @DATASETS.register_module()
-class DigitsDataset(CustomDataset):
+class DigitsDataset(EmbeddedFolderDataset):
     """The embedded digits data set, exported on first use.
 
     Args:
@@ -116,20 +91,13 @@ class DigitsDataset(CustomDataset):
     """
 
     METAINFO = {'classes': DIGITS_CLASSES}
+    export = staticmethod(export_digits)
 
     def __init__(self,
                  data_root: str = 'data/digits',
                  split: str = 'train',
                  **kwargs) -> None:
-        if split not in ('train', 'val'):
-            raise ValueError(
-                f"DigitsDataset: split={split!r}, allowed: 'train', 'val'")
-        export_digits(data_root)
-        super().__init__(
-            data_root=data_root,
-            ann_file=f'meta/{split}.txt',
-            data_prefix=f'{split}/',
-            **kwargs)
+        super().__init__(data_root, split, **kwargs)
 
 
 # Downstream evaluation (classification probes, fine-tuning) runs in MMPretrain's

@@ -19,27 +19,30 @@ from mmengine.dist import get_rank, init_dist
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
-from hexa_mm.datasets import DIGITS_EVAL_PIPELINE
+from hexa_mm.datasets import DIGITS_EVAL_PIPELINE, SHAPES_EVAL_PIPELINE
 from hexa_mm.utils import MissingCheckpointError, close_distributed, load_cfg
 from .features import sequential_loader
 
 #: ``random_init`` values: the modules' init_cfg, or PyTorch's default init.
 RANDOM_INITS = ('init_cfg', 'pytorch')
-DEFAULT_DATA_ROOTS = dict(imagenet='data/imagenet/', digits='data/digits')
+DEFAULT_DATA_ROOTS = dict(
+    imagenet='data/imagenet/', digits='data/digits', shapes='data/shapes')
+#: The embedded sets: name -> (data set type, evaluation pipeline).
+EMBEDDED = dict(
+    digits=('DigitsDataset', DIGITS_EVAL_PIPELINE),
+    shapes=('ShapesDataset', SHAPES_EVAL_PIPELINE))
 _PACK = dict(
     type='PackSelfSupInputs', algorithm_keys=['gt_label', 'sample_idx'])
 
 
 def probe_split_cfg(dataset: str, data_root: str, split: str) -> dict:
-    """The ``split`` of ``dataset`` with its evaluation pipeline: the digits
-    at their pre-training size, or ImageNet-style folders
+    """The ``split`` of ``dataset`` with its evaluation pipeline: an embedded
+    set (digits, shapes) at its pre-training size, or ImageNet-style folders
     (``meta/<split>.txt``, resize 256 + centre crop 224)."""
-    if dataset == 'digits':
+    if dataset in EMBEDDED:
+        kind, pipeline = EMBEDDED[dataset]
         return dict(
-            type='DigitsDataset',
-            data_root=data_root,
-            split=split,
-            pipeline=DIGITS_EVAL_PIPELINE)
+            type=kind, data_root=data_root, split=split, pipeline=pipeline)
     if dataset != 'imagenet':
         raise ValueError(f'dataset {dataset!r}: expected one of '
                          f'{sorted(DEFAULT_DATA_ROOTS)}')

@@ -29,9 +29,15 @@ ONE_GPU = ['mocov2_r50_1xb256_200e.py', 'hexa_moco_r50_1xb256_200e.py',
            'hexa_dcluster_r50_1xb256_200e.py']
 DIGITS = ['mocov2_r18_digits.py', 'hexa_moco_r18_digits.py',
           'deepclusterv2_r18_digits.py', 'hexa_dcluster_r18_digits.py']
+#: The digits recipe on the embedded shapes.
+SHAPES = ['mocov2_r18_shapes.py', 'hexa_moco_r18_shapes.py',
+          'deepclusterv2_r18_shapes.py', 'hexa_dcluster_r18_shapes.py']
+#: The embedded sets' configs: a few images of the set, no size override.
+EMBEDDED = DIGITS + SHAPES
 #: The configs this module runs end to end (tests/test_configs/
 #: test_every_config_is_run.py checks that no shipped config is left out).
-PRETRAIN_CONFIGS = IMAGENET_MOCO + IMAGENET_DCLUSTER + ONE_GPU + DIGITS
+PRETRAIN_CONFIGS = (IMAGENET_MOCO + IMAGENET_DCLUSTER + ONE_GPU + DIGITS +
+                    SHAPES)
 #: One ImageNet config keeps the real 224-pixel crops.
 FULL_SIZE = 'mocov2_r50_200e.py'
 IMAGES = 4  # two iterations an epoch
@@ -55,8 +61,12 @@ def cpu_overrides(config, data_root, batch=BATCH):
         # Every iteration logged, so that the test reads each one's lr.
         'default_hooks.logger.interval': 1,
     }
-    if config in DIGITS:
+    if config in EMBEDDED:
         options['train_dataloader.dataset.indices'] = IMAGES
+        # The online probe scores the same export, not one under data/.
+        for i, hook in enumerate(cfg.custom_hooks):
+            if 'val_dataset' in hook:
+                options[f'custom_hooks.{i}.val_dataset.data_root'] = data_root
     else:
         # Two loader workers (two cores) instead of 8.
         options['train_dataloader.num_workers'] = 2
@@ -83,9 +93,10 @@ def cpu_overrides(config, data_root, batch=BATCH):
 
 @pytest.mark.parametrize('config', PRETRAIN_CONFIGS)
 def test_config_trains_checkpoints_and_resumes_through_train_py(
-        config, tiny_imagenet, digits_root, tmp_path):
-    options = cpu_overrides(
-        config, digits_root if config in DIGITS else tiny_imagenet)
+        config, tiny_imagenet, digits_root, shapes_root, tmp_path):
+    data_root = (digits_root if config in DIGITS else
+                 shapes_root if config in SHAPES else tiny_imagenet)
+    options = cpu_overrides(config, data_root)
     work_dir = tmp_path / 'work'
     lrs = scheduled_lrs(config, options, iters_per_epoch=2, iters=4)
 
@@ -111,7 +122,7 @@ def test_config_trains_checkpoints_and_resumes_through_train_py(
                 if k.startswith('backbone.conv1.weight'))
     assert not torch.equal(first['state_dict'][stem],
                            second['state_dict'][stem])
-    if config not in DIGITS:
+    if config not in EMBEDDED:
         # Views augmented by the data preprocessor, one draw per batch (the
         # DeepCluster bank's filling pass too), its random state carried
         # through the resume.
@@ -165,3 +176,36 @@ def test_imagenet_recipe(config):
     crops = [t for t in cfg.train_dataloader.dataset.pipeline[1].transforms]
     sizes = [group[0]['size'] for group in crops]
     assert sizes == ([224, 96] if '800e' in config else [224])
+
+
+@pytest.mark.parametrize('config', SHAPES)
+def test_shapes_configs_keep_the_digits_recipe(config):
+    """One recipe family: the shapes configs change the data (set, colour
+    jitter, the bank's size), not the method, network, input or schedule."""
+    from mmengine.config import Config
+    shapes = Config.fromfile(osp.join(CONFIGS, config))
+    digits = Config.fromfile(
+        osp.join(CONFIGS, config.replace('_shapes', '_digits')))
+    for key in ('optim_wrapper', 'param_scheduler', 'train_cfg', 'randomness',
+                'default_hooks'):
+        assert shapes[key] == digits[key], key
+    assert shapes.train_dataloader.batch_size == (
+        digits.train_dataloader.batch_size)
+    model = shapes.model.to_dict()
+    if 'num_samples' in model:
+        assert model.pop('num_samples') == 2000
+        digits.model.pop('num_samples')
+    assert model == digits.model.to_dict()
+    dataset = shapes.train_dataloader.dataset
+    assert (dataset.type, dataset.split) == ('ShapesDataset', 'train')
+    crops = [group[0] for group in dataset.pipeline[1].transforms]
+    digits_crops = [
+        group[0] for group in digits.train_dataloader.dataset.pipeline[1].
+        transforms
+    ]
+    assert crops == digits_crops
+    probe, = [h for h in shapes.custom_hooks
+              if h.type == 'OnlineLinearProbeHook']
+    assert probe.val_dataset.type == 'ShapesDataset'
+    assert [h.type for h in shapes.custom_hooks] == [
+        h.type for h in digits.custom_hooks]

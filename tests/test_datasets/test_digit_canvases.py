@@ -1,5 +1,4 @@
 """The digit canvases: a deterministic VOC-format detection set of real scans."""
-import hashlib
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -9,6 +8,7 @@ import pytest
 from mmengine.registry import DefaultScope
 from PIL import Image
 
+from folder_digest import folder_digest
 from hexa_mm.datasets import (DigitCanvasDataset, export_digit_canvases,
                               split_digits)
 from hexa_mm.datasets.digit_canvases import CANVAS_DEFAULTS, render_split
@@ -20,15 +20,6 @@ SIZE = CANVAS_DEFAULTS['canvas_size']
 @pytest.fixture(scope='module')
 def canvases(tmp_path_factory):
     return export_digit_canvases(tmp_path_factory.mktemp('data') / 'canvases')
-
-
-def digest(root):
-    h = hashlib.sha256()
-    for p in sorted(Path(root).rglob('*')):
-        if p.is_file():
-            h.update(str(p.relative_to(root)).encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()
 
 
 def read_split(root, split):
@@ -52,7 +43,7 @@ def read_split(root, split):
 
 def test_export_is_deterministic(canvases, tmp_path):
     again = export_digit_canvases(tmp_path / 'again')
-    assert digest(again) == digest(canvases)
+    assert folder_digest(again) == folder_digest(canvases)
     # ... and the seed matters.
     scans, labels, train_idx, _ = split_digits()
     draws = [

@@ -1,4 +1,3 @@
-import hashlib
 from collections import Counter
 from pathlib import Path
 
@@ -6,6 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from folder_digest import folder_digest
 from hexa_mm.datasets import DigitsDataset, export_digits, split_digits
 from mmselfsup.registry import DATASETS
 
@@ -37,15 +37,6 @@ def test_pixels_are_the_real_scans(digits_root):
         img, np.round(digits.images[index] * 255 / 16).astype(np.uint8))
 
 
-def digest(root):
-    h = hashlib.sha256()
-    for p in sorted(Path(root).rglob('*')):
-        if p.is_file():
-            h.update(str(p.relative_to(root)).encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()
-
-
 def test_split_and_export_are_deterministic(tmp_path, digits_root):
     a = split_digits()
     b = split_digits()
@@ -53,7 +44,7 @@ def test_split_and_export_are_deterministic(tmp_path, digits_root):
     np.testing.assert_array_equal(a[3], b[3])
     assert not set(a[2]) & set(a[3])
     other = export_digits(tmp_path / 'digits')
-    assert digest(other) == digest(digits_root)
+    assert folder_digest(other) == folder_digest(digits_root)
 
 
 def test_export_happens_once(digits_root):

@@ -1,0 +1,7 @@
+# configs/mocov2_r18_digits.py on the embedded shapes (32x32, 2,000 training
+# images, drawn on first use into data/shapes): only the data set and the colour
+# jitter change (configs/_base_/shapes_data.py).
+_base_ = ['./mocov2_r18_digits.py', './_base_/shapes_data.py']
+
+train_dataloader = {{_base_.shapes_moco_dataloader}}
+custom_hooks = {{_base_.shapes_moco_hooks}}
