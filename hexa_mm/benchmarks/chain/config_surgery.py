@@ -106,7 +106,7 @@ def forwarded_backbone_options(pretrain: Config, down: Config) -> List[str]:
             continue
         if key in down_flat:
             current = down_flat[key]
-        elif '.' not in key:
+        elif '.' not in key and _backbone_class(down) is not None:
             current = field_default(_backbone_class(down), key)
         else:
             current = NO_DEFAULT
