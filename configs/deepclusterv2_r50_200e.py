@@ -24,15 +24,5 @@ train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 max_epochs = 200
 # The 800-epoch schedule (SwAV's warm-up and final lr), over 200 epochs.
-param_scheduler = [
-    {{_base_.warmup_scheduler}},
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs - 10,
-        eta_min=0.6e-3,
-        by_epoch=True,
-        begin=10,
-        end=max_epochs,
-        convert_to_iter_based=True)
-]
+param_scheduler = {{_base_.deepclusterv2_schedules.e200}}
 train_cfg = dict(max_epochs=max_epochs)

@@ -11,6 +11,7 @@ _base_ = [
     'mmselfsup::selfsup/_base_/schedules/lars_coslr-200e_in1k.py',
     'mmselfsup::selfsup/_base_/default_runtime.py',
     './_base_/datasets/device_aug.py',
+    './_base_/schedules/deepclusterv2_warmup_coslr.py',
 ]
 custom_imports = dict(imports=['hexa_mm'], allow_failed_imports=False)
 
@@ -87,27 +88,8 @@ max_epochs = 800
 # buffer, LARC applies it after: the same step while the lr is constant.
 optimizer = dict(type='LARS', lr=0.6, weight_decay=1e-6, momentum=0.9, eta=1e-3)
 optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer)
-warmup_epochs = 10
-# SwAV's warm-up starts at 0.3 of the peak 4.8.
-warmup_scheduler = dict(
-    type='LinearLR',
-    start_factor=0.3 / 4.8,
-    by_epoch=True,
-    begin=0,
-    end=warmup_epochs,
-    convert_to_iter_based=True)
-param_scheduler = [
-    warmup_scheduler,
-    # ... and its cosine ends at final_lr 0.0048 = peak / 1000.
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs - warmup_epochs,
-        eta_min=0.6e-3,
-        by_epoch=True,
-        begin=warmup_epochs,
-        end=max_epochs,
-        convert_to_iter_based=True)
-]
+# SwAV's warm-up from 0.3 / 4.8 of the peak lr over 10 epochs, then cosine.
+param_scheduler = {{_base_.deepclusterv2_schedules.e800}}
 train_cfg = dict(max_epochs=max_epochs)
 auto_scale_lr = dict(enable=False, base_batch_size=512)
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

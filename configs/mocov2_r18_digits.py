@@ -12,14 +12,8 @@ _base_ = [
 
 model = dict(
     queue_len=512,
-    # The digits recipe augments on the CPU (its pipeline below), not with the
-    # ImageNet configs' device augmentations.
-    data_preprocessor=dict(
-        _delete_=True,
-        type='SelfSupDataPreprocessor',
-        mean=(123.675, 116.28, 103.53),
-        std=(58.395, 57.12, 57.375),
-        bgr_to_rgb=True),
+    # CPU augmentations (the pipeline below): a plain preprocessor.
+    data_preprocessor={{_base_.digits_data_preprocessor}},
     momentum=0.99,
     backbone={{_base_.digits_backbone}},
     neck=dict(

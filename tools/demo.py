@@ -11,24 +11,12 @@ initialised backbone of the same architecture. Prints the table and writes
 epoch). It is ``tools/benchmarks/quality.py`` with the demo's defaults: more
 ``--seeds`` turn it into the quality benchmark.
 """
-import os.path as osp
-import sys
-
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), 'benchmarks'))
-
-import quality  # noqa: E402
-from hexa_mm.utils.errors import run_cli  # noqa: E402
-
-DEMO = dict(
-    methods=['mocov2', 'hexa_moco', 'deepclusterv2', 'hexa_dcluster'],
-    seeds=[0],
-    name='demo',
-    out=osp.join(quality.ROOT, 'results'),
-    work_dir=osp.join(quality.ROOT, 'work_dirs', 'demo'))
+from hexa_mm.benchmarks.quality import DEMO, parse_args, run_quality
+from hexa_mm.utils.errors import run_cli
 
 
 def main(argv=None):
-    return quality.main(argv, defaults=DEMO)
+    return run_quality(parse_args(argv, defaults=DEMO))
 
 
 if __name__ == '__main__':

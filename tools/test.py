@@ -20,15 +20,12 @@ import json
 import os
 import os.path as osp
 import re
-import sys
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmengine.runner import Runner
 
-from mmengine.hooks import Hook  # noqa: E402
-from mmengine.model import is_model_wrapper  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-from hexa_mm.utils import (MissingCheckpointError,  # noqa: E402
+from hexa_mm.utils import (MissingCheckpointError,
                            add_common_args, atomic_write_bytes,
                            close_distributed, load_cfg, run_cli)
 

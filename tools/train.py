@@ -4,8 +4,8 @@
         [--cpu-augment] [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
         [--vis tensorboard] [--debug]
 
-Runs from the repository root without installing hexa_mm: the repository is put
-on ``sys.path`` first. Before the Runner starts, the config is validated and a
+Runs from the repository root, with hexa_mm installed (``make env``: editable,
+``pip install -e .``). Before the Runner starts, the config is validated and a
 ``Pretrained`` backbone init is checked against its checkpoint (MMEngine would
 only warn if nothing of it loaded). ``--vis tensorboard`` adds MMEngine's
 TensorBoard backend (``tensorboard --logdir WORK_DIR``). Errors of the input (a
@@ -18,12 +18,10 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
+from mmengine.config import Config
+from mmengine.runner import Runner
 
-from mmengine.config import Config  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-from hexa_mm.utils import (ConfigError,  # noqa: E402
+from hexa_mm.utils import (ConfigError,
                            MissingCheckpointError, add_common_args,
                            check_pretrained_backbone, close_distributed,
                            cpu_augment_config, load_cfg, run_cli,

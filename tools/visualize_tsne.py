@@ -13,21 +13,18 @@ images of it drawn at random (``--seed``). Logic: hexa_mm.visualization.
 """
 import argparse
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
+import torch
+from mmengine.config import DictAction
+from mmengine.registry import init_default_scope
 
-import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-
-from hexa_mm.evaluation import build_probe_model  # noqa: E402
-from hexa_mm.evaluation.probe import (DEFAULT_DATA_ROOTS,  # noqa: E402
+from hexa_mm.evaluation import build_probe_model
+from hexa_mm.evaluation.probe import (DEFAULT_DATA_ROOTS,
                                       RANDOM_INITS, probe_split_cfg)
-from hexa_mm.utils import load_cfg, run_cli  # noqa: E402
-from hexa_mm.visualization import (feature_map_of_dataset,  # noqa: E402
+from hexa_mm.utils import load_cfg, run_cli
+from hexa_mm.visualization import (feature_map_of_dataset,
                                    save_feature_map)
-from mmselfsup.registry import DATASETS  # noqa: E402
+from mmselfsup.registry import DATASETS
 
 
 def parse_args(argv=None):

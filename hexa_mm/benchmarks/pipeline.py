@@ -10,18 +10,24 @@ import copy
 import glob
 import os
 import os.path as osp
+import tempfile
 import time
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
+import cv2
 import numpy as np
 import torch
+from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.dataset import default_collate
 from mmengine.registry import DefaultScope
+from PIL import Image
+from sklearn.datasets import load_sample_images
 
 from mmselfsup.registry import MODELS, TRANSFORMS
 from ..utils.device_augment import cpu_augment_config, uses_device_augment
+from .report_io import write_json, write_text
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp')
 
@@ -34,8 +40,6 @@ def write_natural_jpegs(folder: str,
     """``count`` natural JPEGs of ImageNet's typical size (``size`` = width,
     height): random crops, some mirrored, of scikit-learn's two bundled sample
     photos (no download)."""
-    from PIL import Image
-    from sklearn.datasets import load_sample_images
     photos = load_sample_images().images
     rng = np.random.default_rng(seed)
     width, height = size
@@ -71,7 +75,6 @@ def find_images(folder: str) -> List[str]:
 
 def single_thread() -> None:
     """One core: torch and OpenCV on one thread each."""
-    import cv2
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
 
@@ -97,7 +100,6 @@ class TimedPipeline:
     too) adds its CPU time to ``self.seconds[label]``."""
 
     def __init__(self, pipeline_cfg: List[dict]) -> None:
-        from mmcv.transforms import Compose
         with DefaultScope.overwrite_default_scope('mmselfsup'):
             self.pipeline = Compose(pipeline_cfg)
         self.seconds: Dict[str, float] = OrderedDict()
@@ -286,3 +288,27 @@ def format_markdown(results: List[dict], decoders: Dict[str, dict]) -> str:
                 f'{d["images_per_s"]:.0f} images/s.')
         lines.append('')
     return '\n'.join(lines)
+
+
+def pipeline_report(args) -> tuple:
+    """What ``tools/benchmarks/pipeline.py`` runs: every config of
+    ``args.configs`` over ``args.images`` (or ``args.count`` generated
+    JPEGs), the table printed and written to ``args.out``/pipeline.md, the
+    figures to pipeline.json. Returns (results, decoders)."""
+    single_thread()
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = (find_images(args.images) if args.images else
+                 write_natural_jpegs(tmp, args.count))
+        decoders = measure_decoders(paths, args.decoders, args.rounds)
+        device = None if args.device == 'none' else args.device
+        results = [
+            benchmark_config(c, paths, args.rounds, device, args.device_iters,
+                             device_batch=args.device_batch)
+            for c in args.configs
+        ]
+    text = format_markdown(results, decoders)
+    print(text)
+    write_text(osp.join(args.out, 'pipeline.md'), text)
+    write_json(osp.join(args.out, 'pipeline.json'),
+               dict(decoders=decoders, configs=results), indent=1)
+    return results, decoders

@@ -99,6 +99,27 @@ def fit_mismatches(
     return missing, wrong, unused
 
 
+def misfit_lines(model: Dict[str, tuple], weights: Dict[str, tuple],
+                 allow_unused: bool = False) -> List[str]:
+    """How backbone ``weights`` (key -> shape) fail to fit a ``model``'s
+    backbone (key -> shape), one indented line per kind of mismatch, with
+    examples; none when they fit. ``allow_unused``: weights the model has no
+    use for (e.g. the last stage of a C4 detector's trunk) are no misfit."""
+    missing, wrong, unused = fit_mismatches(model, weights)
+    lines = []
+    if missing:
+        lines.append(f'  {len(missing)} backbone keys missing from it, e.g. '
+                     f'{missing[:4]}')
+    if wrong:
+        lines.append(f'  {len(wrong)} shapes differ (key: model vs '
+                     'checkpoint), e.g. ' + ', '.join(
+                         f'{k}: {a} vs {b}' for k, a, b in wrong[:3]))
+    if unused and not allow_unused:
+        lines.append(f'  {len(unused)} of its keys unused, e.g. '
+                     f'{unused[:4]}')
+    return lines
+
+
 def check_pretrained_backbone(cfg) -> None:
     """Fail before training when ``model.backbone.init_cfg`` is a
     ``Pretrained`` init whose local checkpoint does not fit the backbone.
@@ -133,18 +154,13 @@ def check_pretrained_backbone(cfg) -> None:
                    if k.startswith(prefix)}
     else:
         weights = state
-    missing, wrong, _ = fit_mismatches(
-        state_shapes(build_bare_backbone(cfg)), state_shapes(weights))
-    if not (missing or wrong):
+    misfit = misfit_lines(state_shapes(build_bare_backbone(cfg)),
+                          state_shapes(weights), allow_unused=True)
+    if not misfit:
         return
     lines = [f'{key}: {path} does not fit model.backbone'
              + (f' (init_cfg.prefix {prefix!r})' if prefix else '') + ':']
-    if missing:
-        lines.append(f'  {len(missing)} backbone keys missing from it, e.g. '
-                     f'{missing[:4]}')
-    if wrong:
-        lines.append('  shapes differ (key: model vs checkpoint), e.g. ' +
-                     ', '.join(f'{k}: {a} vs {b}' for k, a, b in wrong[:3]))
+    lines += misfit
     lines.append(f'  its keys start with: {_prefixes(state)}')
     if not prefix and any(k.startswith('backbone.') for k in state):
         lines.append(

@@ -41,20 +41,38 @@ def _types_in(node) -> Iterator[str]:
             yield from _types_in(value)
 
 
-def accepted_fields(cls) -> Set[str]:
-    """Keyword arguments that ``cls(...)`` takes, following ``**kwargs`` up
-    the class hierarchy."""
-    fields = {'type', '_scope_'}
+def _init_parameters(cls) -> Iterator[inspect.Parameter]:
+    """The keyword parameters of ``cls.__init__``, subclass first, following
+    ``**kwargs`` up the class hierarchy."""
     for klass in cls.__mro__:
         if '__init__' not in vars(klass):
             continue
         params = inspect.signature(vars(klass)['__init__']).parameters
-        fields.update(name for name, p in params.items()
-                      if name != 'self' and p.kind in (p.POSITIONAL_OR_KEYWORD,
-                                                       p.KEYWORD_ONLY))
+        yield from (p for name, p in params.items()
+                    if name != 'self' and p.kind in (p.POSITIONAL_OR_KEYWORD,
+                                                     p.KEYWORD_ONLY))
         if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
             break
-    return fields
+
+
+def accepted_fields(cls) -> Set[str]:
+    """Keyword arguments that ``cls(...)`` takes, following ``**kwargs`` up
+    the class hierarchy."""
+    return {'type', '_scope_'} | {p.name for p in _init_parameters(cls)}
+
+
+#: What :func:`field_default` returns for an argument without a default.
+NO_DEFAULT = object()
+
+
+def field_default(cls, name: str):
+    """The default of keyword argument ``name`` of ``cls(...)`` (the first
+    class up the hierarchy that gives one, as :func:`accepted_fields` follows
+    ``**kwargs``), or :data:`NO_DEFAULT`."""
+    for param in _init_parameters(cls):
+        if param.name == name and param.default is not param.empty:
+            return param.default
+    return NO_DEFAULT
 
 
 def _check_fields(key: str, node, types: dict) -> None:

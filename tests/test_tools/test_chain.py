@@ -311,20 +311,3 @@ def test_imagenet_dry_run_picks_the_protocol_and_the_launcher(
         str(fake), '--steps', 'linear', '--linear-config', other, '--dry-run'
     ])
     assert commands_of(summary)['linear'][0][2] == other
-
-
-def test_random_steps_start_from_the_modules_own_init():
-    from mmengine.config import Config
-    digits = Config.fromfile(
-        osp.join(ROOT, chain.CLS_DIGITS,
-                 'resnet18_linear-1xb64-steplr-200i_digits.py'))
-    # No init_cfg in the config: the class's own (Kaiming) applies.
-    assert chain.init_options(digits, None) == []
-    imagenet = Config.fromfile(
-        osp.join(ROOT, chain.DET, 'voc0712',
-                 'faster-rcnn_r50-c4_ms-24k_voc0712.py'))
-    # A Pretrained placeholder can only be dropped from a command line.
-    assert chain.init_options(imagenet, None) == [
-        'model.backbone.init_cfg=None',
-        'model.roi_head.shared_head.init_cfg=None'
-    ]

@@ -10,7 +10,10 @@ from knn_reference import reference_knn_top1
 from mmselfsup.registry import MODELS
 from tool_runs import load_tool
 
+from hexa_mm.benchmarks import quality
+
 demo = load_tool('demo')
+quality_tool = load_tool('benchmarks/quality')
 
 
 def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
@@ -40,9 +43,9 @@ def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
         assert 10 < run['linear_top1'] <= 100, run['method']
         # The kNN figure is the kNN computed here from the same backbone:
         # the saved checkpoint's, or the seeded random init's.
-        cfg = demo.quality.method_cfg(
+        cfg = quality.method_cfg(
             methods[0] if run['checkpoint'] is None else run['method'], 0,
-            demo.quality.parse_args(['--data-root', str(digits_root)]))
+            quality.parse_args(['--data-root', str(digits_root)]))
         torch.manual_seed(0)
         model = MODELS.build(cfg.model)
         if run['checkpoint'] is not None:
@@ -77,35 +80,8 @@ def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
     assert not list(out.glob('*.tmp*'))
 
 
-def test_quality_summary_has_mean_spread_and_paired_difference():
-    quality = demo.quality
-    runs = [
-        dict(method=m, seed=s, epochs=3, minutes=1., knn_top1=k + d,
-             linear_top1=k + 1, curve=[[3, k]]) for s, k in enumerate((80, 84))
-        for m, d in (('mocov2', 0), ('hexa_moco', s + 1))
-    ] + [
-        dict(method='hexa_dcluster', seed=0, epochs=3, minutes=2.,
-             knn_top1=90, linear_top1=91, curve=[])
-    ]
-    base, hexa, dcluster = quality.summarize(runs)
-    assert base['seeds'] == 2 and base['knn_top1'] == 82
-    assert base['knn_top1_std'] == 2 and base['linear_top1'] == 83
-    assert base['baseline'] is None and 'knn_top1_diff' not in base
-    # Seed noise (80 vs 84) is shared; the paired differences are 1 and 2.
-    assert hexa['baseline'] == 'mocov2'
-    assert hexa['knn_top1'] == 83.5 and hexa['knn_top1_std'] == 2.5
-    assert hexa['knn_top1_diff'] == 1.5 and hexa['knn_top1_diff_std'] == 0.5
-    assert hexa['linear_top1_diff'] == 0
-    table = quality.markdown([base, hexa, dcluster])
-    assert '| mocov2 | 3 | 2 | 1.0 | 82.0 +- 2.0 | 83.0 +- 2.0 |  |' in table
-    assert '| hexa_moco | 3 | 2 | 1.0 | 83.5 +- 2.5 | 83.0 +- 2.0 | ' \
-        'mocov2: +1.5 +- 0.5 / +0.0 +- 0.0 |' in table
-    assert '| deepclusterv2 not run |' in table
-
-
 def test_quality_runs_every_seed_in_order(digits_root, tmp_path):
-    quality = demo.quality
-    runs = quality.main([
+    runs = quality_tool.main([
         '--methods', 'mocov2', '--seeds', '0', '1', '--epochs', '1',
         '--data-root', str(digits_root), '--out',
         str(tmp_path / 'out'), '--work-dir', str(tmp_path / 'work')

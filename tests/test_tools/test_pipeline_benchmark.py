@@ -5,15 +5,7 @@ import os.path as osp
 
 from tool_runs import CONFIGS, load_tool
 
-from hexa_mm.benchmarks.pipeline import find_images, write_natural_jpegs
-
-
-def test_generated_jpegs_are_natural_photos_of_imagenet_size(tmp_path):
-    from PIL import Image
-    paths = write_natural_jpegs(str(tmp_path), count=3)
-    assert find_images(str(tmp_path)) == sorted(paths)
-    with Image.open(paths[0]) as img:
-        assert img.size == (500, 375) and img.format == 'JPEG'
+from hexa_mm.benchmarks.pipeline import write_natural_jpegs
 
 
 def test_measures_both_pipelines_each_transform_and_the_device_part(

@@ -8,6 +8,8 @@ from mmengine.registry import init_default_scope
 from mmselfsup.registry import MODELS
 from tool_runs import load_tool
 
+from hexa_mm.benchmarks.speed import TrainStep, methods
+
 speed = load_tool('benchmarks/speed')
 
 TINY = ['--batch', '4', '--size', '8', '--iters', '1', '--warmup', '1',
@@ -38,7 +40,7 @@ def state_mib(cfg):
 
 def test_every_moco_method_takes_a_training_step():
     init_default_scope('mmselfsup')
-    entries = speed.methods('moco', 'digits', 4)
+    entries = methods('moco', 'digits', 4)
     assert [name for name, _, _ in entries] == [
         'MoCo-v2 (MMSelfSup stock)', 'MoCo-v2 (HEXAMoCo, hard terms off)',
         'HEXA-MoCo hard_fraction=1.0',
@@ -50,7 +52,7 @@ def test_every_moco_method_takes_a_training_step():
     ]
     flops = {}
     for name, cfg, crops in entries:
-        step = speed.Step(cfg, 4, 8, crops, 'cpu')
+        step = TrainStep(cfg, 4, 8, crops, 'cpu')
         before = [p.detach().clone() for p in step.model.backbone.parameters()]
         flops[name] = step.flops()
         assert any(not b.equal(p) for b, p in zip(
@@ -95,7 +97,7 @@ def test_prints_and_writes_a_ratio_for_every_method(tmp_path, capsys):
     assert 3.0 < rows[2]['flop_ratio_to_baseline'] < 3.0 * (1 + 1.5 * FLOP_TOL)
     # Peak memory: at least the model's state that two SGD steps hold
     # (weights, gradients, momentum, buffers such as the memory bank).
-    for row, (_, cfg, _) in zip(rows, speed.methods('dcluster', 'digits', 4)):
+    for row, (_, cfg, _) in zip(rows, methods('dcluster', 'digits', 4)):
         assert row['peak_mib'] >= state_mib(cfg), row
     printed = capsys.readouterr().out
     assert '| dcluster | HEXA-DCluster reuse_clean_grad |' in printed
@@ -112,7 +114,7 @@ def test_wrapper_only_times_stock_moco_against_the_wrapper(tmp_path):
         'MoCo-v2 (MMSelfSup stock)', 'MoCo-v2 (HEXAMoCo, hard terms off)'
     ]
     assert rows[1]['ratio_to_baseline'] > 0
-    for row, (_, cfg, _) in zip(rows, speed.methods('moco', 'digits', 4)):
+    for row, (_, cfg, _) in zip(rows, methods('moco', 'digits', 4)):
         assert row['peak_mib'] >= state_mib(cfg), row
 
 

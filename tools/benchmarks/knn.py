@@ -13,14 +13,10 @@ the embedded digits at their pre-training size (hexa_mm.evaluation.probe).
 Distributed launches split the work over ranks.
 """
 import argparse
-import json
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
-
-from hexa_mm.evaluation import add_probe_args, knn_eval, run_probe  # noqa
-from hexa_mm.utils.errors import run_cli  # noqa: E402
+from hexa_mm.benchmarks.probes import knn_report
+from hexa_mm.evaluation import add_probe_args
+from hexa_mm.utils.errors import run_cli
 
 
 def parse_args(argv=None):
@@ -32,20 +28,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    top1, rank = run_probe(
-        args, lambda model, train, val: knn_eval(model, train, val, args.k,
-                                                 args.temperature))
-    result = dict(config=args.config, checkpoint=args.checkpoint,
-                  random_init=None if args.checkpoint else args.random_init,
-                  seed=args.seed, dataset=args.dataset, k=args.k,
-                  temperature=args.temperature, knn_top1=top1)
-    if rank == 0:
-        print(f'kNN (k={args.k}, T={args.temperature}) top-1: {top1:.2f}')
-        if args.out:
-            with open(args.out, 'w') as f:
-                json.dump(result, f, indent=2)
-    return result
+    return knn_report(parse_args(argv))
 
 
 if __name__ == '__main__':

@@ -13,14 +13,10 @@ standardised features of each, top-1 on the whole ``val`` split; the mean and
 the standard deviation over the draws (hexa_mm.evaluation.kshot).
 """
 import argparse
-import json
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
-
-from hexa_mm.evaluation import add_probe_args, kshot_eval, run_probe  # noqa
-from hexa_mm.utils.errors import run_cli  # noqa: E402
+from hexa_mm.benchmarks.probes import kshot_report
+from hexa_mm.evaluation import add_probe_args
+from hexa_mm.utils.errors import run_cli
 
 
 def parse_args(argv=None):
@@ -34,32 +30,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    scores, rank = run_probe(
-        args, lambda model, train, val: kshot_eval(
-            model, train, val, args.shots, args.draws, args.seed, args.C))
-    result = dict(
-        config=args.config,
-        checkpoint=args.checkpoint,
-        random_init=None if args.checkpoint else args.random_init,
-        dataset=args.dataset,
-        draws=args.draws,
-        seed=args.seed,
-        C=args.C,
-        **{f'{k}shot_top1': s['mean']
-           for k, s in scores.items()},
-        **{f'{k}shot_top1_std': s['std']
-           for k, s in scores.items()},
-        draws_top1={str(k): s['top1']
-                    for k, s in scores.items()})
-    if rank == 0:
-        for k, s in scores.items():
-            print(f'{k}-shot top-1: {s["mean"]:.2f} +- {s["std"]:.2f} '
-                  f'({args.draws} draws)')
-        if args.out:
-            with open(args.out, 'w') as f:
-                json.dump(result, f, indent=2)
-    return result
+    return kshot_report(parse_args(argv))
 
 
 if __name__ == '__main__':

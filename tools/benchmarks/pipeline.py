@@ -14,24 +14,14 @@ its CPU fallback (``tools/train.py --cpu-augment``) and as it is. Default
 configs: the MoCo-v2 and DeepCluster-v2 (multi-crop) ImageNet configs.
 """
 import argparse
-import json
-import os
 import os.path as osp
-import sys
-import tempfile
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
+from hexa_mm.benchmarks.paths import CONFIGS
+from hexa_mm.benchmarks.pipeline import pipeline_report
 
-import hexa_mm  # noqa: E402,F401  registers hexa_mm's modules
-from hexa_mm.benchmarks.pipeline import (benchmark_config,  # noqa: E402
-                                         find_images, format_markdown,
-                                         measure_decoders, single_thread,
-                                         write_natural_jpegs)
-
-ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 DEFAULT_CONFIGS = [
-    osp.join(ROOT, 'configs', 'mocov2_r50_200e.py'),
-    osp.join(ROOT, 'configs', 'deepclusterv2_r50_800e.py'),
+    osp.join(CONFIGS, 'mocov2_r50_200e.py'),
+    osp.join(CONFIGS, 'deepclusterv2_r50_800e.py'),
 ]
 
 
@@ -58,26 +48,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    single_thread()
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = (find_images(args.images) if args.images else
-                 write_natural_jpegs(tmp, args.count))
-        decoders = measure_decoders(paths, args.decoders, args.rounds)
-        device = None if args.device == 'none' else args.device
-        results = [
-            benchmark_config(c, paths, args.rounds, device, args.device_iters,
-                             device_batch=args.device_batch)
-            for c in args.configs
-        ]
-    text = format_markdown(results, decoders)
-    print(text)
-    os.makedirs(args.out, exist_ok=True)
-    with open(osp.join(args.out, 'pipeline.md'), 'w') as f:
-        f.write(text)
-    with open(osp.join(args.out, 'pipeline.json'), 'w') as f:
-        json.dump(dict(decoders=decoders, configs=results), f, indent=1)
-    return results, decoders
+    return pipeline_report(parse_args(argv))
 
 
 if __name__ == '__main__':

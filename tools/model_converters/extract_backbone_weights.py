@@ -10,12 +10,9 @@ ResNet (``conv1.weight``, ``layer1.0.bn1.running_mean``, ...). Use it with
 """
 import argparse
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
-
-from hexa_mm.utils.checkpoint import extract_backbone, save_backbone  # noqa
-from hexa_mm.utils.errors import run_cli  # noqa: E402
+from hexa_mm.utils.checkpoint import extract_backbone, save_backbone
+from hexa_mm.utils.errors import run_cli
 
 
 def main(argv=None):

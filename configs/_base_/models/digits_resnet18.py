@@ -19,3 +19,11 @@ digits_backbone = dict(
 digits_feat_channels = 128
 # Side of the network's input images (hexa_mm.datasets.DIGITS_SIZE likewise).
 digits_size = 16
+# The data preprocessor of the digits pre-training configs: they augment on the
+# CPU (their pipelines), not with the ImageNet configs' device augmentations.
+digits_data_preprocessor = dict(
+    _delete_=True,  # replaces the base config's where it is merged
+    type='SelfSupDataPreprocessor',
+    mean=(123.675, 116.28, 103.53),
+    std=(58.395, 57.12, 57.375),
+    bgr_to_rgb=True)

@@ -19,52 +19,16 @@
 # BACKBONE.pth: tools/model_converters/extract_backbone_weights.py on a pre-training
 # checkpoint. Data: data/coco (train2017, val2017, annotations/) in the working
 # directory, or a symlink.
-_base_ = 'mmdet::mask_rcnn/mask-rcnn_r50-caffe-c4_1x_coco.py'
+_base_ = [
+    'mmdet::mask_rcnn/mask-rcnn_r50-caffe-c4_1x_coco.py',
+    '../_base_/selfsup_c4.py'
+]
 
 default_scope = 'mmdet'
-# hexa_mm's compat registers MMSelfSup's ResLayerExtraNorm in MMDetection's MODELS
-# (MMSelfSup 1.0.0 and MMPretrain 1.2.0 both register it, which fails without it).
-custom_imports = dict(imports=['hexa_mm'], allow_failed_imports=False)
-
-# No default weights: MMDetection's (open-mmlab://) would download ImageNet-
-# supervised weights. This placeholder is not a file, so a run that does not set
-# both checkpoints stops at weight initialisation with FileNotFoundError quoting this
-# text. (tools/test.py loads a trained checkpoint and never reads it.)
-backbone_checkpoint = (
-    'UNSET backbone checkpoint: add --cfg-options '
-    'model.backbone.init_cfg.checkpoint=BACKBONE.pth '
-    'model.roi_head.shared_head.init_cfg.checkpoint=BACKBONE.pth (BACKBONE.pth: '
-    'tools/model_converters/extract_backbone_weights.py output)')
-
+# The backbone's and the shared head's BN (``model`` below), as MMDetection's bases
+# name it.
 norm_cfg = dict(type='SyncBN', requires_grad=True)
-model = dict(
-    # RGB, torchvision mean/std, as in pre-training; it must sit in ``model``:
-    # the base's is caffe-style BGR (mean [103.53, 116.28, 123.675], std 1). MMSelfSup
-    # 1.0.0's COCO C4 configs do put it here; its VOC config defines it at the top
-    # level only, where nothing reads it, so its model stays BGR/caffe.
-    data_preprocessor=dict(
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True),
-    backbone=dict(
-        frozen_stages=-1,
-        norm_cfg=norm_cfg,
-        norm_eval=False,
-        style='pytorch',  # stride in the 3x3 conv, as the pre-trained ResNet
-        init_cfg=dict(type='Pretrained', checkpoint=backbone_checkpoint)),
-    roi_head=dict(
-        # The C4 backbone has 3 stages: res5 (``layer4`` of the checkpoint) is this
-        # shared head, so it is initialised from the same backbone checkpoint. The
-        # base (and so MMSelfSup 1.0.0's COCO C4 configs) gives it no pre-trained
-        # weights at all: res5 would start from random Kaiming weights. Its extra
-        # ``norm`` (MoCo's Res5ROIHeadsExtraNorm) has no pre-trained counterpart and
-        # starts fresh.
-        shared_head=dict(
-            type='ResLayerExtraNorm',
-            norm_cfg=norm_cfg,
-            norm_eval=False,
-            style='pytorch',
-            init_cfg=dict(type='Pretrained', checkpoint=backbone_checkpoint))))
+model = {{_base_.selfsup_c4_model}}
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

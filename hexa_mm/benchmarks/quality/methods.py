@@ -1,0 +1,83 @@
+"""The quality benchmark's methods: which config each pre-trains with
+which overrides, what each is compared with, and the random bars."""
+import os.path as osp
+
+from hexa_mm.utils import load_cfg
+from ..paths import REPO_ROOT
+
+#: name -> (config, overrides). Variants of one config differ in one knob.
+METHODS = {
+    'mocov2': ('configs/mocov2_r18_digits.py', {}),
+    'hexa_moco': ('configs/hexa_moco_r18_digits.py', {}),
+    'hexa_moco_f0.5': ('configs/hexa_moco_r18_digits.py', {
+        'model.hard_fraction': 0.5
+    }),
+    'hexa_moco_f0.25': ('configs/hexa_moco_r18_digits.py', {
+        'model.hard_fraction': 0.25
+    }),
+    # Cut-mixed queries only; halves keep MoCo-v2's gradient scale, as the
+    # config's thirds do for three terms.
+    'hexa_moco_cutmix': ('configs/hexa_moco_r18_digits.py', {
+        'model.w_adv': 0.,
+        'model.w_clean': 0.5,
+        'model.w_mix': 0.5
+    }),
+    'deepclusterv2': ('configs/deepclusterv2_r18_digits.py', {}),
+    'hexa_dcluster': ('configs/hexa_dcluster_r18_digits.py', {}),
+}
+#: Method -> what it is compared with seed by seed: a HEXA method with the
+#: baseline it extends, a cheaper HEXA-MoCo variant with the full setting.
+BASELINES = {
+    'hexa_moco': 'mocov2',
+    'hexa_moco_f0.5': 'hexa_moco',
+    'hexa_moco_f0.25': 'hexa_moco',
+    'hexa_moco_cutmix': 'hexa_moco',
+    'hexa_dcluster': 'deepclusterv2',
+}
+#: The random-init rows: name -> build_probe_model's random_init.
+RANDOM = {
+    'random init': 'init_cfg',
+    'random init (PyTorch default)': 'pytorch',
+}
+KNN_K = 20  # of 1,297 training digits: k = 200 would span 1.5 classes
+KNN_T = 0.1
+
+
+def eval_datasets(data_root):
+    """KNNEvalHook's reference (train) and scored (val) splits."""
+    return {
+        f'{split}_dataset': dict(type='DigitsDataset', data_root=data_root,
+                                 split=split, pipeline=DIGITS_EVAL_PIPELINE)
+        for split in ('train', 'val')
+    }
+
+
+def method_cfg(method, seed, args):
+    config, overrides = METHODS[method]
+    options = {
+        'train_dataloader.dataset.data_root': args.data_root,
+        'randomness.seed': seed,
+        **overrides
+    }
+    if args.epochs is not None:
+        options['train_cfg.max_epochs'] = args.epochs
+    cfg = load_cfg(
+        osp.join(REPO_ROOT, config),
+        cfg_options=options,
+        work_dir=osp.join(args.work_dir, f'{method}_seed{seed}'))
+    epochs = cfg.train_cfg.max_epochs
+    # The configs' schedule spans their own epochs: stretch it to the budget.
+    for scheduler in cfg.param_scheduler:
+        if scheduler.get('by_epoch', True) and 'T_max' in scheduler:
+            scheduler.update(T_max=epochs, begin=0, end=epochs)
+    interval = args.eval_interval or max(1, epochs // 5)
+    for hook in cfg.get('custom_hooks', []):
+        if hook.get('type') == 'OnlineLinearProbeHook':
+            hook.val_dataset.data_root = args.data_root
+    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+        dict(type='KNNEvalHook', interval=interval, k=KNN_K,
+             temperature=KNN_T, **eval_datasets(args.data_root))
+    ]
+    cfg.default_hooks.checkpoint.update(interval=epochs, max_keep_ckpts=1)
+    cfg.experiment_name = f'{args.name}_{method}_seed{seed}'
+    return cfg

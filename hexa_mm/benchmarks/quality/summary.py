@@ -1,0 +1,68 @@
+"""The quality benchmark's table: per method, means and spreads over seeds
+and the paired difference to what it is compared with."""
+import statistics
+
+from .methods import BASELINES, KNN_K
+
+
+def _mean_std(values):
+    mean = statistics.fmean(values)
+    return mean, (statistics.pstdev(values) if len(values) > 1 else 0.)
+
+
+def summarize(runs):
+    """One row per method: means and spreads over its seeds and, for a HEXA
+    method, the mean and spread of its per-seed difference to what it is
+    compared with (:data:`BASELINES`) on the same seeds: the paired
+    comparison, which the seed's share of the noise (data order,
+    initialisation) disturbs least."""
+    rows = []
+    for method in dict.fromkeys(r['method'] for r in runs):
+        mine = [r for r in runs if r['method'] == method]
+        row = dict(method=method, seeds=len(mine), epochs=mine[0]['epochs'],
+                   minutes=round(statistics.fmean(r['minutes'] for r in mine),
+                                 2), baseline=BASELINES.get(method))
+        base = {r['seed']: r for r in runs if r['method'] == row['baseline']}
+        paired = [r for r in mine if r['seed'] in base]
+        if all('online_linear_top1' in r for r in mine):
+            mean, std = _mean_std([r['online_linear_top1'] for r in mine])
+            row.update(online_linear_top1=round(mean, 2),
+                       online_linear_top1_std=round(std, 2))
+        for key in ('knn_top1', 'linear_top1'):
+            mean, std = _mean_std([r[key] for r in mine])
+            row[key] = round(mean, 2)
+            row[key + '_std'] = round(std, 2)
+            if paired:
+                mean, std = _mean_std(
+                    [r[key] - base[r['seed']][key] for r in paired])
+                row[key + '_diff'] = round(mean, 2)
+                row[key + '_diff_std'] = round(std, 2)
+        rows.append(row)
+    return rows
+
+
+def markdown(rows):
+    lines = [
+        f'| method | epochs | seeds | minutes / run | kNN top-1 (k={KNN_K}) '
+        '| linear top-1 | kNN / linear minus the baseline, same seed '
+        '| online linear top-1, last epoch |',
+        '|---|---|---|---|---|---|---|---|'
+    ]
+    for r in rows:
+        if 'knn_top1_diff' in r:
+            diff = f"{r['baseline']}: " + ' / '.join(
+                f"{r[k + '_diff']:+.1f} +- {r[k + '_diff_std']:.1f}"
+                for k in ('knn_top1', 'linear_top1'))
+        elif r['baseline']:
+            diff = f"{r['baseline']} not run"
+        else:
+            diff = ''
+        online = (f"{r['online_linear_top1']:.1f} +- "
+                  f"{r['online_linear_top1_std']:.1f}"
+                  if 'online_linear_top1' in r else '')
+        lines.append(
+            f"| {r['method']} | {r['epochs']} | {r['seeds']} | "
+            f"{r['minutes']:.1f} | {r['knn_top1']:.1f} +- "
+            f"{r['knn_top1_std']:.1f} | {r['linear_top1']:.1f} +- "
+            f"{r['linear_top1_std']:.1f} | {diff} | {online} |")
+    return '\n'.join(lines)

@@ -1,0 +1,28 @@
+"""hexa_mm.benchmarks.quality.summary: the quality table's means, spreads
+and paired differences."""
+from hexa_mm.benchmarks import quality
+
+
+def test_quality_summary_has_mean_spread_and_paired_difference():
+    runs = [
+        dict(method=m, seed=s, epochs=3, minutes=1., knn_top1=k + d,
+             linear_top1=k + 1, curve=[[3, k]]) for s, k in enumerate((80, 84))
+        for m, d in (('mocov2', 0), ('hexa_moco', s + 1))
+    ] + [
+        dict(method='hexa_dcluster', seed=0, epochs=3, minutes=2.,
+             knn_top1=90, linear_top1=91, curve=[])
+    ]
+    base, hexa, dcluster = quality.summarize(runs)
+    assert base['seeds'] == 2 and base['knn_top1'] == 82
+    assert base['knn_top1_std'] == 2 and base['linear_top1'] == 83
+    assert base['baseline'] is None and 'knn_top1_diff' not in base
+    # Seed noise (80 vs 84) is shared; the paired differences are 1 and 2.
+    assert hexa['baseline'] == 'mocov2'
+    assert hexa['knn_top1'] == 83.5 and hexa['knn_top1_std'] == 2.5
+    assert hexa['knn_top1_diff'] == 1.5 and hexa['knn_top1_diff_std'] == 0.5
+    assert hexa['linear_top1_diff'] == 0
+    table = quality.markdown([base, hexa, dcluster])
+    assert '| mocov2 | 3 | 2 | 1.0 | 82.0 +- 2.0 | 83.0 +- 2.0 |  |' in table
+    assert '| hexa_moco | 3 | 2 | 1.0 | 83.5 +- 2.5 | 83.0 +- 2.0 | ' \
+        'mocov2: +1.5 +- 0.5 / +0.0 +- 0.0 |' in table
+    assert '| deepclusterv2 not run |' in table
