@@ -1,9 +1,10 @@
 """FLOPs of a piece of PyTorch code, by torch's own per-op formulas."""
-from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
+from .. import compat
 
-class FlopCount(TorchDispatchMode):
+
+class FlopCount(compat.torch_dispatch_mode()):
     """Counts the FLOPs of every op torch has a formula for (``flop_registry``:
     matmuls, convolutions and their backward).
 
@@ -19,7 +20,7 @@ class FlopCount(TorchDispatchMode):
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
-        formula = flop_registry.get(func._overloadpacket)
+        formula = flop_registry.get(func.overloadpacket)
         if formula is not None:
             self.total += formula(*args, **kwargs, out_val=out)
         return out
