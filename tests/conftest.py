@@ -174,3 +174,17 @@ def shapes_root(tmp_path_factory):
     """One export of the embedded shapes for the whole session."""
     from hexa_mm.datasets import export_shapes
     return str(export_shapes(tmp_path_factory.mktemp('data') / 'shapes'))
+
+
+@pytest.fixture(scope='module')
+def fake_voc(tmp_path_factory):
+    """A tiny fake VOC07+12 (tests/test_configs/detection_fakes.py)."""
+    from detection_fakes import write_fake_voc
+    return write_fake_voc(tmp_path_factory.mktemp('voc'))
+
+
+@pytest.fixture(scope='module')
+def fake_coco(tmp_path_factory):
+    """A tiny fake COCO (tests/test_configs/detection_fakes.py)."""
+    from detection_fakes import write_fake_coco
+    return write_fake_coco(tmp_path_factory.mktemp('coco'))

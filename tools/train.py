@@ -16,7 +16,6 @@ message alone and exit with status 2; ``--debug`` shows their traceback
 import argparse
 import os
 import os.path as osp
-import sys
 
 from mmengine.config import Config
 from mmengine.runner import Runner

@@ -39,6 +39,17 @@ def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
             tmp_path / 'work' / f"{run['method']}_seed0" / 'epoch_1.pth')
         # The last point of the curve and the final score: one backbone.
         assert run['curve'][-1][1] == run['knn_top1']
+        # Hardness of the HEXA runs' hard examples, side by side with the
+        # same clean rows: the attack raises the loss.
+        if run['method'].startswith('hexa'):
+            last = run['hardness']['last_epoch']
+            assert set(last) == {'clean_win', 'adv_win', 'mix_win',
+                                 'adv_ratio', 'mix_ratio'}
+            assert last['adv_ratio'] > 1 and last['mix_ratio'] > 1
+            assert all(0 <= last[k] <= 1 for k in ('clean_win', 'adv_win',
+                                                   'mix_win'))
+        else:
+            assert 'hardness' not in run
     for run in runs:
         assert 10 < run['linear_top1'] <= 100, run['method']
         # The kNN figure is the kNN computed here from the same backbone:
@@ -68,6 +79,8 @@ def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
         for key in ('knn_top1', 'linear_top1'):
             assert rows[hexa][key + '_diff'] == pytest.approx(
                 scores[hexa][key] - scores[base][key], abs=0.006)
+        assert rows[hexa]['hardness'] == pytest.approx(
+            scores[hexa]['hardness']['last_epoch'], abs=6e-4)
     table = (out / 'demo.md').read_text()
     assert table.startswith('| method | epochs | seeds |')
     assert '| mocov2 | 1 | 1 |' in table

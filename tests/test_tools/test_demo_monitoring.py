@@ -30,8 +30,9 @@ def test_demo_reports_online_probe_and_writes_a_map_per_method(
     assert row['online_linear_top1'] == mocov2['online_linear_top1']
     table = (out / 'demo.md').read_text()
     assert '| online linear top-1, last epoch |' in table.splitlines()[0]
+    # The online probe's column, then the hardness one (none for MoCo-v2).
     assert table.splitlines()[-1].endswith(
-        f"| {mocov2['online_linear_top1']:.1f} +- 0.0 |")
+        f"| {mocov2['online_linear_top1']:.1f} +- 0.0 |  |")
     # The plot gains a second panel: wider than the kNN-only one.
     plot = np.asarray(Image.open(out / 'demo.png').convert('L'))
     assert plot.shape[1] > 1000

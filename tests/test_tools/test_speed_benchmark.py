@@ -89,12 +89,16 @@ def test_prints_and_writes_a_ratio_for_every_method(tmp_path, capsys):
         assert row['gflop_per_iter'] > 0
     assert rows[0]['flop_ratio_to_baseline'] == 1.0
     # DeepCluster-v2 trains 2 crops (6F); HEXA-DCluster 4 more (12F) and,
-    # without reuse_clean_grad, attacks 2 (4F): 22F / 6F and 18F / 6F.
-    assert rows[1]['flop_ratio_to_baseline'] == pytest.approx(22 / 6,
-                                                              rel=FLOP_TOL)
+    # without reuse_clean_grad, attacks 2 (4F): 22F / 6F and 18F / 6F. On
+    # top, the hardness figures score the clean and the cut-mixed crops
+    # against the first head's prototypes: about 2% at these tiny sizes
+    # (50 prototypes against a 16-pixel ResNet-18 of width 8), nothing at
+    # ResNet-50; one more forward of the crops would add 17%.
+    assert 22 / 6 < rows[1]['flop_ratio_to_baseline'] < 22 / 6 * (
+        1 + 1.5 * FLOP_TOL)
     # Its floor, 18F / 6F, plus the clean backward's input gradient of the
-    # first convolution (which the floor leaves out): 3.06 at these sizes.
-    assert 3.0 < rows[2]['flop_ratio_to_baseline'] < 3.0 * (1 + 1.5 * FLOP_TOL)
+    # first convolution (which the floor leaves out) and the figures.
+    assert 3.0 < rows[2]['flop_ratio_to_baseline'] < 3.0 * (1 + 2 * FLOP_TOL)
     # Peak memory: at least the model's state that two SGD steps hold
     # (weights, gradients, momentum, buffers such as the memory bank).
     for row, (_, cfg, _) in zip(rows, methods('dcluster', 'digits', 4)):

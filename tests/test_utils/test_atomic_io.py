@@ -29,7 +29,7 @@ def test_a_write_killed_midway_keeps_the_previous_file(tmp_path, monkeypatch):
 
 def test_mmengine_checkpoint_killed_while_saving_keeps_the_old_one(
         tmp_path, monkeypatch):
-    """compat.py routes MMEngine's checkpoint writes through the atomic writer."""
+    """hexa_mm.compat routes MMEngine's checkpoint writes through the atomic writer."""
     from mmengine.runner.checkpoint import save_checkpoint
     target = str(tmp_path / 'epoch_1.pth')
     save_checkpoint({'w': torch.ones(3)}, target)

@@ -9,7 +9,6 @@ ResNet (``conv1.weight``, ``layer1.0.bn1.running_mean``, ...). Use it with
 ``init_cfg=dict(type='Pretrained', checkpoint='OUT.pth')`` on the backbone.
 """
 import argparse
-import os.path as osp
 
 from hexa_mm.utils.checkpoint import extract_backbone, save_backbone
 from hexa_mm.utils.errors import run_cli

@@ -2,6 +2,7 @@
 which overrides, what each is compared with, and the random bars."""
 import os.path as osp
 
+from hexa_mm.datasets import DIGITS_EVAL_PIPELINE
 from hexa_mm.utils import load_cfg
 from ..paths import REPO_ROOT
 

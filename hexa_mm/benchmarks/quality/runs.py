@@ -14,6 +14,7 @@ from hexa_mm.evaluation import (build_probe_model, extract_features,
                                 sequential_loader, standardize)
 from hexa_mm.visualization import save_feature_map, tsne_embedding
 from ..report_io import write_json, write_text
+from .hardness import epoch_hardness
 from .methods import KNN_K, KNN_T, RANDOM, method_cfg
 from .plot import plot
 from .summary import markdown, summarize
@@ -61,6 +62,8 @@ def pretrain(method, seed, args):
             online_curve=[[e, round(top1, 2)] for e, top1 in probe.history],
             online_linear_top1=round(probe.history[-1][1], 2))
     epochs = cfg.train_cfg.max_epochs
+    hardness = epoch_hardness(runner.message_hub,
+                              len(runner.train_dataloader))
     return dict(
         method=method,
         seed=seed,
@@ -69,6 +72,7 @@ def pretrain(method, seed, args):
         curve=[[e, round(top1, 2)] for e, top1 in knn_hook.history],
         checkpoint=osp.join(cfg.work_dir, f'epoch_{epochs}.pth'),
         **online,
+        **(dict(hardness=hardness) if hardness else {}),
         **final_scores(runner.model, args.data_root,
                        tsne_path(method, seed, args),
                        f'{method}, seed {seed}'))

@@ -2,6 +2,7 @@
 and the paired difference to what it is compared with."""
 import statistics
 
+from .hardness import hardness_cell, mean_last_epoch
 from .methods import BASELINES, KNN_K
 
 
@@ -28,6 +29,9 @@ def summarize(runs):
             mean, std = _mean_std([r['online_linear_top1'] for r in mine])
             row.update(online_linear_top1=round(mean, 2),
                        online_linear_top1_std=round(std, 2))
+        hardness = mean_last_epoch(mine)
+        if hardness:
+            row['hardness'] = hardness
         for key in ('knn_top1', 'linear_top1'):
             mean, std = _mean_std([r[key] for r in mine])
             row[key] = round(mean, 2)
@@ -45,8 +49,9 @@ def markdown(rows):
     lines = [
         f'| method | epochs | seeds | minutes / run | kNN top-1 (k={KNN_K}) '
         '| linear top-1 | kNN / linear minus the baseline, same seed '
-        '| online linear top-1, last epoch |',
-        '|---|---|---|---|---|---|---|---|'
+        '| online linear top-1, last epoch '
+        '| last epoch: win clean / adv / mix; loss ratio adv / mix |',
+        '|---|---|---|---|---|---|---|---|---|'
     ]
     for r in rows:
         if 'knn_top1_diff' in r:
@@ -64,5 +69,6 @@ def markdown(rows):
             f"| {r['method']} | {r['epochs']} | {r['seeds']} | "
             f"{r['minutes']:.1f} | {r['knn_top1']:.1f} +- "
             f"{r['knn_top1_std']:.1f} | {r['linear_top1']:.1f} +- "
-            f"{r['linear_top1_std']:.1f} | {diff} | {online} |")
+            f"{r['linear_top1_std']:.1f} | {diff} | {online} | "
+            f"{hardness_cell(r)} |")
     return '\n'.join(lines)
