@@ -155,3 +155,96 @@ def test_sync_batch_norm_workaround_wraps_what_torch_still_has():
     assert nn.SyncBatchNorm.forward.__wrapped__.__name__ == 'forward'
     check = nn.parallel.DistributedDataParallel._passing_sync_batchnorm_handle
     assert check.__wrapped__.__name__ == '_passing_sync_batchnorm_handle'
+
+
+def test_runner_stops_its_persistent_loader_workers_after_each_run(tmp_path):
+    """pytorch/pytorch#81794: once ``Runner.train`` / ``test`` returns (or
+    raises), the workers of its loaders are stopped, not left for a gc pass
+    that waits 5 s a worker."""
+    from mmengine.hooks import Hook
+    from mmengine.model import BaseModel
+    from mmengine.runner import Runner
+    from torch import nn
+
+    class Toy(BaseModel):
+
+        def __init__(self):
+            super().__init__()
+            self.layer = nn.Linear(1, 1)
+
+        def forward(self, inputs, data_samples=None, mode='tensor'):
+            out = self.layer(inputs.float().view(-1, 1))
+            if mode == 'loss':
+                return dict(loss=out.mean())
+            return [dict(pred=o) for o in out]
+
+    class Workers(Hook):
+        """The worker processes of each loader the run iterated."""
+
+        def __init__(self, fail=False):
+            self.workers, self.fail = [], fail
+
+        def _record(self, runner, loader):
+            self.workers += list(loader._iterator._workers)
+            if self.fail:
+                raise KeyboardInterrupt
+
+        def after_train_epoch(self, runner):
+            self._record(runner, runner.train_dataloader)
+
+        def after_test_epoch(self, runner, metrics=None):
+            self._record(runner, runner.test_dataloader)
+
+    class Nothing:  # an evaluator that scores nothing
+
+        def process(self, *args, **kwargs):
+            pass
+
+        def evaluate(self, size):
+            return {}
+
+    loader = dict(dataset=[dict(inputs=float(i)) for i in range(4)],
+                  batch_size=2, num_workers=2,
+                  persistent_workers=True,
+                  sampler=dict(type='DefaultSampler', shuffle=False),
+                  collate_fn=dict(type='default_collate'))
+    for fail in (False, True):
+        hook = Workers(fail)
+        runner = Runner(
+            model=Toy(), work_dir=str(tmp_path / str(fail)),
+            experiment_name=f'workers_{fail}', train_dataloader=loader,
+            optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+            train_cfg=dict(by_epoch=True, max_epochs=1),
+            test_dataloader=loader, test_cfg=dict(), test_evaluator=Nothing(),
+            custom_hooks=[hook], default_hooks=dict(checkpoint=None))
+        if fail:
+            with pytest.raises(KeyboardInterrupt):
+                runner.train()
+        else:
+            runner.train()
+            runner.test()
+        assert len(hook.workers) == (2 if fail else 4)
+        assert not any(w.is_alive() for w in hook.workers)
+
+
+def test_a_config_is_formatted_once_and_as_yapf_formats_it():
+    """MMEngine's ``pretty_text`` calls yapf at every call: the work-around
+    remembers the result, which stays yapf's own and follows the config."""
+    from mmengine.config import Config
+    from yapf.yapflib import yapf_api
+    cfg = Config(dict(model=dict(type='MoCo', queue_len=65536), lr=0.03))
+    before = yapf_api.FormatCode.cache_info()
+    text = cfg.pretty_text
+    assert yapf_api.FormatCode.cache_info().misses == before.misses + 1
+    assert cfg.pretty_text == text
+    assert yapf_api.FormatCode.cache_info().hits == before.hits + 1
+    raw = text.replace('\n', ' ')
+    assert 'queue_len=65536' in raw
+    cfg.model.queue_len = 4096
+    assert 'queue_len=4096' in cfg.pretty_text
+    assert yapf_api.FormatCode.cache_info().misses == before.misses + 2
+    # The remembered text is what yapf itself makes of the same source.
+    source = "x = dict(  a = 1,b=[ 1,2 ])\n"
+    style = dict(based_on_style='pep8', column_limit=79)
+    assert (yapf_api.FormatCode(source, style_config=style) ==
+            yapf_api.FormatCode.__wrapped__(source, style_config=style))

@@ -155,3 +155,19 @@ def test_torch_dispatch_mode_sees_every_aten_call():
     with Record():
         torch.ones(2, 2) @ torch.ones(2, 2)
     assert torch.ops.aten.mm in seen
+
+
+def test_shut_down_loader_workers_stops_persistent_workers_now():
+    loader = torch.utils.data.DataLoader(
+        list(range(4)), batch_size=2, num_workers=2, persistent_workers=True)
+    assert [b.tolist() for b in loader] == [[0, 1], [2, 3]]
+    workers = list(loader._iterator._workers)
+    assert all(w.is_alive() for w in workers)
+    compat.shut_down_loader_workers(loader)
+    assert not any(w.is_alive() for w in workers)
+    assert all(w.exitcode == 0 for w in workers)  # stopped, not killed
+    # The next epoch starts new workers.
+    assert [b.tolist() for b in loader] == [[0, 1], [2, 3]]
+    assert loader._iterator._workers[0] not in workers
+    compat.shut_down_loader_workers(loader)
+    compat.shut_down_loader_workers(loader)  # nothing left to stop

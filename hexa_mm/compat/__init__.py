@@ -22,7 +22,8 @@ from .atomic_io import atomic_write_bytes
 from .private_api import (CHECKED_AGAINST, backward_uncounted,
                           batch_norm_base, check_batch_norm_input, normalizes,
                           numpy_global_random_state, run_forward,
-                          runner_resumes, set_metainfo, torch_dispatch_mode,
+                          runner_resumes, set_metainfo,
+                          shut_down_loader_workers, torch_dispatch_mode,
                           torchvision_hsv_conversions)
 from .versions import (OPTIONAL, REQUIRED, IncompatibleStackError,
                        check_versions, find_version_problems)
@@ -40,5 +41,6 @@ __all__ = [
     'backward_uncounted', 'batch_norm_base', 'check_batch_norm_input',
     'check_versions', 'find_version_problems', 'module_exists', 'normalizes',
     'numpy_global_random_state', 'run_forward', 'runner_resumes',
-    'set_metainfo', 'torch_dispatch_mode', 'torchvision_hsv_conversions'
+    'set_metainfo', 'shut_down_loader_workers', 'torch_dispatch_mode',
+    'torchvision_hsv_conversions'
 ]

@@ -134,3 +134,20 @@ def torch_dispatch_mode() -> Type:
     lives in the private ``torch.utils._python_dispatch``."""
     from torch.utils._python_dispatch import TorchDispatchMode
     return TorchDispatchMode
+
+
+def shut_down_loader_workers(loader) -> None:
+    """Stop the worker processes a ``DataLoader`` keeps between epochs
+    (``persistent_workers=True``) now; the next ``iter(loader)`` starts new
+    ones.
+
+    torch (2.14.1) keeps that iterator in the private ``_iterator`` and stops
+    its workers in the private ``_MultiProcessingDataLoaderIter.
+    _shutdown_workers`` (what its ``__del__`` calls); it has no public close
+    (pytorch/pytorch#64766).
+    """
+    iterator = getattr(loader, '_iterator', None)
+    if iterator is None:
+        return
+    iterator._shutdown_workers()
+    loader._iterator = None

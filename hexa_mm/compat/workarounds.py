@@ -192,6 +192,79 @@ def _sync_batch_norm_over_gloo() -> None:
     ddp._passing_sync_batchnorm_handle = check_unless_cpu
 
 
+def _shut_down_loader_workers_after_each_run() -> None:
+    """Bug: torch (<= 2.14.1) stops persistent loader workers 5 s late.
+
+    MMEngine's Runner (0.11.0rc3) never closes its data loaders: the workers of
+    a loader with ``persistent_workers=True`` (MMSelfSup's, MMPretrain's and
+    MMDetection's configs) are stopped when the loader's iterator is garbage
+    collected. The Runner sits in reference cycles, so that happens in a
+    ``gc`` pass, where each worker misses its stop signal and its join waits
+    out torch's full 5 s status-check interval (pytorch/pytorch#81794): 10 s
+    per loader of 2 workers, at every ``tools/train.py`` / ``tools/test.py``
+    exit or the next Runner's data set build. After ``Runner.train``,
+    ``val`` and ``test`` (returned or raised), stop the workers of the
+    Runner's built loops instead: a later run of the same Runner starts new
+    ones.
+    """
+    from mmengine.runner import Runner
+
+    from .private_api import shut_down_loader_workers
+
+    def release_loaders(runner) -> None:
+        for name in ('_train_loop', '_val_loop', '_test_loop'):
+            loader = getattr(getattr(runner, name, None), 'dataloader', None)
+            if loader is not None:
+                shut_down_loader_workers(loader)
+
+    def releasing(run):
+
+        def patched(self, *args, **kwargs):
+            try:
+                return run(self, *args, **kwargs)
+            finally:
+                release_loaders(self)
+
+        patched.__wrapped__ = run
+        return patched
+
+    for name in ('train', 'val', 'test'):
+        setattr(Runner, name, releasing(getattr(Runner, name)))
+
+
+def _format_each_config_once() -> None:
+    """Limit: mmengine (<= 0.11.0rc3) formats one config with yapf many times.
+
+    ``Config.pretty_text`` runs yapf's ``FormatCode`` (0.43.0) over the
+    whole config text at every call, and a Runner calls it four times as it
+    starts (the logged config, ``dump_config``, the visualizer's copy, the
+    message hub's) and again for every checkpoint it saves: 2-3 s a call for
+    MMDetection's configs on one core, more than the steps of a short run.
+    The result is a pure function of the text and the style: remember the
+    last few.
+    """
+    import functools
+
+    from yapf.yapflib import yapf_api
+    format_code = yapf_api.FormatCode
+
+    @functools.lru_cache(maxsize=16)
+    def format_once(source, style, options):
+        if isinstance(style, tuple):
+            style = dict(style)
+        return format_code(source, style_config=style, **dict(options))
+
+    def patched(unformatted_source, style_config=None, **options):
+        style = (tuple(sorted(style_config.items()))
+                 if isinstance(style_config, dict) else style_config)
+        return format_once(unformatted_source, style,
+                           tuple(sorted(options.items())))
+
+    patched.__wrapped__ = format_code
+    patched.cache_info = format_once.cache_info
+    yapf_api.FormatCode = patched
+
+
 _applied = False
 
 
@@ -207,4 +280,6 @@ def apply_workarounds() -> None:
     _init_dist_pytorch_without_cuda()
     _write_checkpoints_atomically()
     _sync_batch_norm_over_gloo()
+    _shut_down_loader_workers_after_each_run()
+    _format_each_config_once()
     _applied = True

@@ -4,7 +4,8 @@ given on the command line, the config's own optimizer, schedule, pipelines,
 evaluator and hooks, on tiny fake data sets. Two iterations that save a
 checkpoint and validate, then ``--resume`` for more. Overridden, each named in
 ``*_overrides``: data roots, batch sizes, image sizes (CPU time), and for the
-R-CNN heads the number of sampled RoIs (CPU time).
+R-CNN heads the number of RoIs, sampled in training and proposed in
+validation (CPU time).
 """
 import math
 import os.path as osp
@@ -97,9 +98,11 @@ def detection_overrides(config, data):
         # VOC: 4 training images by 2; COCO: 2 by 1 (two iterations).
         'train_dataloader.batch_size': 2 if config == VOC else 1,
         'default_hooks.logger.interval': 1,
-        # CPU time: fewer RoIs per image.
+        # CPU time: fewer RoIs per image (the R-CNN heads, res5 for C4,
+        # run once per RoI), in training and in validation.
         'model.train_cfg.rpn_proposal.max_per_img': 100,
         'model.train_cfg.rcnn.sampler.num': 8,
+        'model.test_cfg.rpn.max_per_img': 50,
     }
     if 'roi_head' in cfg.model and 'shared_head' in cfg.model.roi_head:
         options['model.roi_head.shared_head.init_cfg.checkpoint'] = (
