@@ -1,18 +1,25 @@
-"""Weighted kNN top-1 on the embedded digits, computed independently of
-hexa_mm.evaluation: for tests that pin a tool's or a hook's figure to it."""
+"""Weighted kNN top-1 on an embedded set (the digits, the shapes), computed
+independently of hexa_mm.evaluation: for tests that pin a tool's or a hook's
+figure to it."""
 import numpy as np
 import torch
 from mmengine.dataset import default_collate
 
-from hexa_mm.datasets import DIGITS_EVAL_PIPELINE, DigitsDataset
+from hexa_mm.datasets import (DIGITS_EVAL_PIPELINE, SHAPES_EVAL_PIPELINE,
+                              DigitsDataset, ShapesDataset)
+
+SETS = dict(digits=(DigitsDataset, DIGITS_EVAL_PIPELINE),
+            shapes=(ShapesDataset, SHAPES_EVAL_PIPELINE))
 
 
 @torch.no_grad()
-def digits_features(model, data_root, split, indices=None, batch_size=256):
-    """Pooled last-stage features (float64) and labels of a digits split, in
-    index order, from ``model``'s backbone in eval mode."""
-    dataset = DigitsDataset(data_root, split, pipeline=DIGITS_EVAL_PIPELINE,
-                            indices=indices)
+def digits_features(model, data_root, split, indices=None, batch_size=256,
+                    dataset='digits'):
+    """Pooled last-stage features (float64) and labels of a split of an
+    embedded set (the digits unless ``dataset`` says), in index order, from
+    ``model``'s backbone in eval mode."""
+    kind, pipeline = SETS[dataset]
+    dataset = kind(data_root, split, pipeline=pipeline, indices=indices)
     model.eval()
     feats = []
     for start in range(0, len(dataset), batch_size):
@@ -45,10 +52,11 @@ def weighted_knn_top1(train, val, k, temperature):
 
 
 def reference_knn_top1(model, data_root, k, temperature, train_indices=None,
-                       val_indices=None, batch_size=256):
+                       val_indices=None, batch_size=256, dataset='digits'):
     """kNN top-1 (%) of ``model``'s backbone: ``val`` classified by ``train``
     (the first ``*_indices`` samples of each when given)."""
     return weighted_knn_top1(
-        digits_features(model, data_root, 'train', train_indices, batch_size),
-        digits_features(model, data_root, 'val', val_indices, batch_size), k,
-        temperature)
+        digits_features(model, data_root, 'train', train_indices, batch_size,
+                        dataset),
+        digits_features(model, data_root, 'val', val_indices, batch_size,
+                        dataset), k, temperature)

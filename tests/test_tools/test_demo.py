@@ -18,13 +18,14 @@ quality_tool = load_tool('benchmarks/quality')
 
 def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
     """What ``make demo`` runs (its four methods), for 1 epoch (the kNN
-    curve of several epochs: test_knn_eval_hook.py)."""
+    curve of several epochs: test_knn_eval_hook.py), without its t-SNE maps
+    (test_demo_monitoring.py)."""
     out = tmp_path / 'results'
     runs = demo.main([
         '--epochs', '1', '--eval-interval', '1', '--data-root',
         str(digits_root), '--out',
         str(out), '--work-dir',
-        str(tmp_path / 'work')
+        str(tmp_path / 'work'), '--no-tsne'
     ])
     randoms = ['random init', 'random init (PyTorch default)']
     methods = ['mocov2', 'hexa_moco', 'deepclusterv2', 'hexa_dcluster']
@@ -91,12 +92,13 @@ def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
     assert plot.shape[0] > 300 and plot.shape[1] > 400
     assert plot.std() > 10  # lines and text, not a blank canvas
     assert not list(out.glob('*.tmp*'))
+    assert not (out / 'demo_tsne').exists()
 
 
 def test_quality_runs_every_seed_in_order(digits_root, tmp_path):
     runs = quality_tool.main([
         '--methods', 'mocov2', '--seeds', '0', '1', '--epochs', '1',
-        '--data-root', str(digits_root), '--out',
+        '--data-root', str(digits_root), '--no-tsne', '--out',
         str(tmp_path / 'out'), '--work-dir', str(tmp_path / 'work')
     ])
     assert [(r['method'], r['seed']) for r in runs] == [
@@ -106,5 +108,38 @@ def test_quality_runs_every_seed_in_order(digits_root, tmp_path):
     # Other seeds, other random backbones and other pre-training runs.
     assert runs[0]['knn_top1'] != runs[3]['knn_top1']
     summary = json.loads((tmp_path / 'out' / 'quality.json').read_text())
+    assert summary['dataset'] == 'digits'
     row = next(r for r in summary['summary'] if r['method'] == 'mocov2')
     assert row['seeds'] == 2 and row['knn_top1_std'] > 0
+    assert not (tmp_path / 'out' / 'quality_tsne').exists()
+
+
+def test_quality_on_the_shapes_trains_and_scores_on_the_shapes(shapes_root):
+    """``--dataset shapes``: each method's shapes config, its kNN hook and
+    the final scores on the shapes' splits."""
+    from hexa_mm.benchmarks.quality.runs import random_init
+    args = quality.parse_args(['--dataset', 'shapes', '--data-root',
+                               str(shapes_root), '--methods', 'hexa_moco',
+                               'deepclusterv2'])
+    for method in args.methods:
+        cfg = quality.method_cfg(method, 0, args)
+        assert cfg.filename.endswith(f'configs/{method}_r18_shapes.py')
+        assert cfg.train_dataloader.dataset.type == 'ShapesDataset'
+        knn_hook = cfg.custom_hooks[-1]
+        assert knn_hook.type == 'KNNEvalHook'
+        for split in ('train', 'val'):
+            dataset = knn_hook[f'{split}_dataset']
+            assert (dataset.type, dataset.split, dataset.data_root) == (
+                'ShapesDataset', split, str(shapes_root))
+    # The random bars: the kNN figure is the one computed here on the
+    # shapes (at chance: 10 classes).
+    runs = random_init(0, args)
+    torch.manual_seed(0)
+    model = MODELS.build(quality.method_cfg('hexa_moco', 0, args).model)
+    model.init_weights()
+    assert runs[0]['method'] == 'random init'
+    assert runs[0]['knn_top1'] == pytest.approx(round(reference_knn_top1(
+        model, shapes_root, k=20, temperature=0.1, dataset='shapes'), 2),
+        abs=1e-6)
+    with pytest.raises(SystemExit):
+        quality.parse_args(['--dataset', 'cifar'])

@@ -2,11 +2,11 @@
 the repository on ``sys.path`` itself, and each runs from the repository root
 as a user types it."""
 import glob
+import json
 import os.path as osp
 import subprocess
 import sys
 
-import pytest
 from tool_runs import ROOT
 
 TOOLS = sorted(
@@ -28,9 +28,33 @@ def test_no_tool_edits_sys_path():
         assert 'sys.path' not in source, tool
 
 
-@pytest.mark.parametrize('tool', BENCHMARK_TOOLS)
-def test_benchmark_tool_runs_from_the_repository_root(tool):
-    proc = subprocess.run([sys.executable, tool, '--help'], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+#: Runs each tool as ``python TOOL --help`` does (``__main__``, the tool's
+#: folder first on ``sys.path``, the repository root as working directory),
+#: one after the other in one interpreter: the stack is imported once.
+RUN_EACH_AS_A_SCRIPT = """
+import contextlib, io, json, os, runpy, sys
+results = {}
+for tool in sys.argv[1:]:
+    sys.argv = [tool, '--help']
+    sys.path[0] = os.path.dirname(os.path.abspath(tool))
+    out, code = io.StringIO(), None
+    with contextlib.redirect_stdout(out):
+        try:
+            runpy.run_path(tool, run_name='__main__')
+        except SystemExit as exit:
+            code = exit.code
+    results[tool] = [code, out.getvalue()]
+print(json.dumps(results))
+"""
+
+
+def test_benchmark_tools_run_from_the_repository_root():
+    proc = subprocess.run(
+        [sys.executable, '-c', RUN_EACH_AS_A_SCRIPT, *BENCHMARK_TOOLS],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.startswith('usage: '), proc.stdout[:500]
+    results = json.loads(proc.stdout.splitlines()[-1])
+    assert list(results) == BENCHMARK_TOOLS
+    for tool, (code, out) in results.items():
+        assert code == 0, (tool, out[-2000:])
+        assert out.startswith('usage: '), (tool, out[:500])

@@ -1,8 +1,13 @@
-"""Does HEXA beat its baseline? Pre-train on the embedded digits over seeds.
+"""Does HEXA beat its baseline? Pre-train on an embedded set over seeds.
 
     python tools/benchmarks/quality.py [--methods mocov2 hexa_moco ...]
         [--seeds 0 1 2] [--epochs N] [--eval-interval E]
+        [--dataset digits|shapes] [--data-root data/DATASET]
         [--out results/quality] [--work-dir work_dirs/quality]
+
+``--dataset shapes`` runs each method's ``configs/*_r18_shapes.py`` (the
+digits recipe on the embedded shapes: 2,000 training and 500 validation
+images) and scores on the shapes; the text below says digits for both.
 
 Every method pre-trains through MMEngine's Runner with the same budget and seed
 (per-epoch log lines), scored every ``--eval-interval`` epochs by weighted kNN

@@ -4,10 +4,10 @@ import argparse
 import os.path as osp
 
 from ..paths import REPO_ROOT
-from .methods import METHODS
+from .methods import DATASETS, METHODS
 
-DESCRIPTION = ('Does HEXA beat its baseline? Pre-train on the embedded digits '
-               'over seeds.')
+DESCRIPTION = ('Does HEXA beat its baseline? Pre-train on an embedded data '
+               'set (digits or shapes) over seeds.')
 #: ``make demo``: the two baselines and their HEXA versions, one seed.
 DEMO = dict(
     methods=['mocov2', 'hexa_moco', 'deepclusterv2', 'hexa_dcluster'],
@@ -41,7 +41,13 @@ def parse_args(argv=None, defaults=None):
     parser.add_argument(
         '--eval-interval', type=int,
         help='epochs between kNN evaluations (default: 5 per run)')
-    parser.add_argument('--data-root', default=osp.join(REPO_ROOT, 'data/digits'))
+    parser.add_argument(
+        '--dataset', choices=DATASETS, default='digits',
+        help="the embedded set to pre-train on, with each method's config "
+        'for it (default: digits)')
+    parser.add_argument(
+        '--data-root',
+        help='where the set is exported (default: data/DATASET)')
     parser.add_argument('--work-dir', help='checkpoints and logs')
     parser.add_argument('--out', help='folder of the tables and the plot')
     parser.add_argument('--name', help='file name stem of the results')
@@ -50,6 +56,8 @@ def parse_args(argv=None, defaults=None):
         help='skip the t-SNE maps of the features')
     parser.set_defaults(**defaults)
     args = parser.parse_args(argv)
+    if args.data_root is None:
+        args.data_root = osp.join(REPO_ROOT, 'data', args.dataset)
     for flag, value in (('--epochs', args.epochs),
                         ('--eval-interval', args.eval_interval)):
         if value is not None and value < 1:

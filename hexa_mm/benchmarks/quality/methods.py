@@ -2,11 +2,15 @@
 which overrides, what each is compared with, and the random bars."""
 import os.path as osp
 
-from hexa_mm.datasets import DIGITS_EVAL_PIPELINE
+from hexa_mm.evaluation.probe import EMBEDDED, probe_split_cfg
 from hexa_mm.utils import load_cfg
 from ..paths import REPO_ROOT
 
-#: name -> (config, overrides). Variants of one config differ in one knob.
+#: The embedded sets the benchmark pre-trains on. Each method has one config
+#: per set (``*_digits.py``, ``*_shapes.py``): one recipe, other data.
+DATASETS = tuple(EMBEDDED)
+#: name -> (digits config, overrides). Variants of one config differ in one
+#: knob.
 METHODS = {
     'mocov2': ('configs/mocov2_r18_digits.py', {}),
     'hexa_moco': ('configs/hexa_moco_r18_digits.py', {}),
@@ -44,17 +48,25 @@ KNN_K = 20  # of 1,297 training digits: k = 200 would span 1.5 classes
 KNN_T = 0.1
 
 
-def eval_datasets(data_root):
+def eval_datasets(dataset, data_root):
     """KNNEvalHook's reference (train) and scored (val) splits."""
     return {
-        f'{split}_dataset': dict(type='DigitsDataset', data_root=data_root,
-                                 split=split, pipeline=DIGITS_EVAL_PIPELINE)
+        f'{split}_dataset': probe_split_cfg(dataset, data_root, split)
         for split in ('train', 'val')
     }
 
 
+def method_config(method, dataset):
+    """The config ``method`` pre-trains with on ``dataset`` (repository
+    path)."""
+    if dataset not in DATASETS:
+        raise ValueError(f'dataset {dataset!r}: expected one of {DATASETS}')
+    config = METHODS[method][0]
+    return config.replace('_digits.py', f'_{dataset}.py')
+
+
 def method_cfg(method, seed, args):
-    config, overrides = METHODS[method]
+    config, overrides = method_config(method, args.dataset), METHODS[method][1]
     options = {
         'train_dataloader.dataset.data_root': args.data_root,
         'randomness.seed': seed,
@@ -77,7 +89,8 @@ def method_cfg(method, seed, args):
             hook.val_dataset.data_root = args.data_root
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
         dict(type='KNNEvalHook', interval=interval, k=KNN_K,
-             temperature=KNN_T, **eval_datasets(args.data_root))
+             temperature=KNN_T,
+             **eval_datasets(args.dataset, args.data_root))
     ]
     cfg.default_hooks.checkpoint.update(interval=epochs, max_keep_ckpts=1)
     cfg.experiment_name = f'{args.name}_{method}_seed{seed}'

@@ -35,7 +35,7 @@ def _draw_curves(ax, runs, curve_key, score_key, ylabel):
     ax.legend(fontsize=8)
 
 
-def plot(runs, path):
+def plot(runs, path, dataset='digits'):
     """kNN top-1 against epoch per method (mean +- std over seeds) and the
     random backbones' as dashed lines; beside it, where runs have one, the
     online linear probe's top-1 (the random lines: their final linear
@@ -45,11 +45,11 @@ def plot(runs, path):
     fig = Figure(figsize=(12.0 if online else 6.4, 4.2))
     axes = fig.subplots(1, 2 if online else 1, squeeze=False)
     _draw_curves(axes[0, 0], runs, 'curve', 'knn_top1',
-                 f'kNN top-1 (%), k={KNN_K}, 500 val digits')
+                 f'kNN top-1 (%), k={KNN_K}, 500 val {dataset}')
     if online:
         _draw_curves(axes[0, 1], runs, 'online_curve', 'linear_top1',
-                     'online linear probe top-1 (%), 500 val digits')
+                     f'online linear probe top-1 (%), 500 val {dataset}')
     seeds = len({r['seed'] for r in runs})
-    axes[0, 0].set_title(f'Embedded digits, {seeds} seed(s)')
+    axes[0, 0].set_title(f'Embedded {dataset}, {seeds} seed(s)')
     fig.tight_layout()
     write_figure(path, fig, dpi=120)

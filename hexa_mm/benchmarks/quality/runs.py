@@ -6,8 +6,9 @@ import time
 import torch
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
+from mmselfsup.registry import DATASETS
 
-from hexa_mm.datasets import DIGITS_EVAL_PIPELINE, DigitsDataset, export_digits
+from hexa_mm.datasets import export_digits, export_shapes
 from hexa_mm.engine.hooks import KNNEvalHook, OnlineLinearProbeHook
 from hexa_mm.evaluation import (build_probe_model, extract_features,
                                 knn_accuracy, linear_probe_top1,
@@ -15,20 +16,23 @@ from hexa_mm.evaluation import (build_probe_model, extract_features,
 from hexa_mm.visualization import save_feature_map, tsne_embedding
 from ..report_io import write_json, write_text
 from .hardness import epoch_hardness
-from .methods import KNN_K, KNN_T, RANDOM, method_cfg
+from .methods import KNN_K, KNN_T, RANDOM, eval_datasets, method_cfg
+
+EXPORTS = dict(digits=export_digits, shapes=export_shapes)
 from .plot import plot
 from .summary import markdown, summarize
 
 
-def final_scores(model, data_root, tsne_path=None, title=''):
-    """kNN and linear-probe top-1 (%) of the frozen backbone and, given
-    ``tsne_path``, the t-SNE map of its validation features there."""
+def final_scores(model, args, tsne_path=None, title=''):
+    """kNN and linear-probe top-1 (%) of the frozen backbone on the data set
+    of ``args`` and, given ``tsne_path``, the t-SNE map of its validation
+    features there."""
+    splits = eval_datasets(args.dataset, args.data_root)
     train, val = (
         extract_features(
             model,
-            sequential_loader(
-                DigitsDataset(data_root, split, pipeline=DIGITS_EVAL_PIPELINE),
-                batch_size=256)) for split in ('train', 'val'))
+            sequential_loader(DATASETS.build(splits[f'{split}_dataset']),
+                              batch_size=256)) for split in ('train', 'val'))
     knn = knn_accuracy(*train, *val, num_classes=10, k=KNN_K,
                        temperature=KNN_T)
     train_x, val_x = standardize(train[0], val[0])
@@ -73,8 +77,7 @@ def pretrain(method, seed, args):
         checkpoint=osp.join(cfg.work_dir, f'epoch_{epochs}.pth'),
         **online,
         **(dict(hardness=hardness) if hardness else {}),
-        **final_scores(runner.model, args.data_root,
-                       tsne_path(method, seed, args),
+        **final_scores(runner.model, args, tsne_path(method, seed, args),
                        f'{method}, seed {seed}'))
 
 
@@ -88,8 +91,7 @@ def random_init(seed, args):
         runs.append(
             dict(method=name, seed=seed, epochs=0, minutes=0., curve=[],
                  checkpoint=None,
-                 **final_scores(model, args.data_root,
-                                tsne_path(name, seed, args),
+                 **final_scores(model, args, tsne_path(name, seed, args),
                                 f'{name}, seed {seed}')))
     return runs
 
@@ -98,9 +100,10 @@ def write_results(runs, args):
     stem = osp.join(args.out, args.name)
     rows = summarize(runs)
     table = markdown(rows)
-    write_json(stem + '.json', dict(summary=rows, runs=runs))
+    write_json(stem + '.json',
+               dict(dataset=args.dataset, summary=rows, runs=runs))
     write_text(stem + '.md', table + '\n')
-    plot(runs, stem + '.png')
+    plot(runs, stem + '.png', args.dataset)
     return table
 
 
@@ -109,7 +112,7 @@ def run_quality(args) -> list:
     seed, score the random bars, write the results after every run; returns
     the runs."""
     init_default_scope('mmselfsup')  # as the configs do, for the eval pipeline
-    export_digits(args.data_root)
+    EXPORTS[args.dataset](args.data_root)
     runs = []
     for seed in args.seeds:
         runs.extend(random_init(seed, args))
