@@ -199,10 +199,11 @@ def _shut_down_loader_workers_after_each_run() -> None:
     a loader with ``persistent_workers=True`` (MMSelfSup's, MMPretrain's and
     MMDetection's configs) are stopped when the loader's iterator is garbage
     collected. The Runner sits in reference cycles, so that happens in a
-    ``gc`` pass, where each worker misses its stop signal and its join waits
-    out torch's full 5 s status-check interval (pytorch/pytorch#81794): 10 s
-    per loader of 2 workers, at every ``tools/train.py`` / ``tools/test.py``
-    exit or the next Runner's data set build. After ``Runner.train``,
+    ``gc`` pass, and there each worker's join waits out torch's full 5 s
+    status-check interval before the worker exits (pytorch/pytorch#81794;
+    measured here: 10 s per loader of 2 workers, at every ``tools/train.py``
+    / ``tools/test.py`` exit or the next Runner's data set build; 0.05 s when
+    stopped directly). After ``Runner.train``,
     ``val`` and ``test`` (returned or raised), stop the workers of the
     Runner's built loops instead: a later run of the same Runner starts new
     ones.

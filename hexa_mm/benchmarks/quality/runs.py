@@ -17,10 +17,11 @@ from hexa_mm.visualization import save_feature_map, tsne_embedding
 from ..report_io import write_json, write_text
 from .hardness import epoch_hardness
 from .methods import KNN_K, KNN_T, RANDOM, eval_datasets, method_cfg
-
-EXPORTS = dict(digits=export_digits, shapes=export_shapes)
 from .plot import plot
 from .summary import markdown, summarize
+
+#: What writes each embedded set on first use (``--dataset``).
+EXPORTS = dict(digits=export_digits, shapes=export_shapes)
 
 
 def final_scores(model, args, tsne_path=None, title=''):
