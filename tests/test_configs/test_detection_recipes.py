@@ -11,16 +11,21 @@ def resize_short_sides(pipeline):
     return [s[1] for s in resize['scales']]
 
 
-
-def test_voc_recipe_is_mocos():
-    cfg = load(VOC)
+def assert_mmdet_at_batch_16_lr_002(cfg):
+    """MMDetection's scope with hexa_mm imported, and detectron2's batch 16
+    (8 GPUs x 2) at lr 0.02."""
     assert cfg.default_scope == 'mmdet'
     assert cfg.custom_imports == dict(imports=['hexa_mm'],
                                       allow_failed_imports=False)
-    # Batch 16 = 8 GPUs x 2; lr 0.02; 24k iterations, steps 18k / 22k, warm-up.
     assert cfg.train_dataloader.batch_size == 2
     assert cfg.auto_scale_lr.base_batch_size == 16
     assert cfg.optim_wrapper.optimizer.lr == 0.02
+
+
+def test_voc_recipe_is_mocos():
+    cfg = load(VOC)
+    assert_mmdet_at_batch_16_lr_002(cfg)
+    # 24k iterations, steps 18k / 22k, warm-up.
     assert cfg.train_cfg.type == 'IterBasedTrainLoop'
     assert cfg.train_cfg.max_iters == 24000
     warmup, steps = cfg.param_scheduler
@@ -49,12 +54,7 @@ def test_voc_recipe_is_mocos():
 @pytest.mark.parametrize('config', [C4_1X, FPN_1X])
 def test_coco_1x_recipe(config):
     cfg = load(config)
-    assert cfg.default_scope == 'mmdet'
-    assert cfg.custom_imports == dict(imports=['hexa_mm'],
-                                      allow_failed_imports=False)
-    assert cfg.train_dataloader.batch_size == 2
-    assert cfg.auto_scale_lr.base_batch_size == 16
-    assert cfg.optim_wrapper.optimizer.lr == 0.02
+    assert_mmdet_at_batch_16_lr_002(cfg)
     assert cfg.train_cfg.type == 'EpochBasedTrainLoop'
     assert cfg.train_cfg.max_epochs == 12
     assert resize_short_sides(cfg.train_dataloader.dataset.pipeline) == list(

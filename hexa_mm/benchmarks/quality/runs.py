@@ -8,7 +8,6 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from mmselfsup.registry import DATASETS
 
-from hexa_mm.datasets import export_digits, export_shapes
 from hexa_mm.engine.hooks import KNNEvalHook, OnlineLinearProbeHook
 from hexa_mm.evaluation import (build_probe_model, extract_features,
                                 knn_accuracy, linear_probe_top1,
@@ -19,9 +18,6 @@ from .hardness import epoch_hardness
 from .methods import KNN_K, KNN_T, RANDOM, eval_datasets, method_cfg
 from .plot import plot
 from .summary import markdown, summarize
-
-#: What writes each embedded set on first use (``--dataset``).
-EXPORTS = dict(digits=export_digits, shapes=export_shapes)
 
 
 def final_scores(model, args, tsne_path=None, title=''):
@@ -112,8 +108,9 @@ def run_quality(args) -> list:
     """Pre-train every method of ``args`` (the tool's command line) on every
     seed, score the random bars, write the results after every run; returns
     the runs."""
-    init_default_scope('mmselfsup')  # as the configs do, for the eval pipeline
-    EXPORTS[args.dataset](args.data_root)
+    # As the configs do, for the eval pipeline. The embedded set's data set
+    # class exports it on first use.
+    init_default_scope('mmselfsup')
     runs = []
     for seed in args.seeds:
         runs.extend(random_init(seed, args))
