@@ -32,6 +32,9 @@ from .report_io import write_json, write_text
 
 STOCK_MOCO = 'mmselfsup::selfsup/mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py'
 DIGITS_BACKBONE = '_base_/models/digits_resnet18.py'
+#: Side of the hard examples in the hard_size rows, over the views' side: the
+#: multi-crop ratio (96-pixel crops of a 224-pixel recipe).
+HARD_SIDE_RATIO = 96 / 224
 
 
 def config_path(config):
@@ -66,8 +69,10 @@ def model_cfg(config, backbone, **overrides):
     return cfg
 
 
-def methods(family, backbone, batch):
-    """(name, model config, crops) of the family; the first is the baseline."""
+def methods(family, backbone, batch, size):
+    """(name, model config, crops) of the family at ``size``-pixel views;
+    the first is the baseline."""
+    hard_size = max(1, round(size * HARD_SIDE_RATIO))
     if family == 'moco':
         queue = dict(queue_len=batch * 128)
         hexa = 'hexa_moco_r50_200e.py'
@@ -84,7 +89,10 @@ def methods(family, backbone, batch):
              for f, reuse in ((1.0, False), (1.0, True), (0.5, False),
                               (0.5, True), (0.25, True))] + [
             ('HEXA-MoCo CutMix only (w_adv=0)',
-             model_cfg(hexa, backbone, w_adv=0., **queue), 2)]
+             model_cfg(hexa, backbone, w_adv=0., **queue), 2),
+            (f'HEXA-MoCo hard_size={hard_size}',
+             model_cfg(hexa, backbone, hard_size=hard_size,
+                       reuse_clean_grad=False, **queue), 2)]
     num = dict(num_samples=max(4096, batch), head=dict(
         type='MultiPrototypeHead', num_heads=3, num_prototypes=300,
         feat_dim=128, temperature=0.1))
@@ -94,7 +102,11 @@ def methods(family, backbone, batch):
     ] + [('HEXA-DCluster' + (' reuse_clean_grad' if reuse else ''),
           model_cfg('hexa_dcluster_r50_200e.py', backbone,
                     reuse_clean_grad=reuse, **num), 2)
-         for reuse in (False, True)]
+         for reuse in (False, True)] + [
+            (f'HEXA-DCluster hard_size={hard_size}',
+             model_cfg('hexa_dcluster_r50_200e.py', backbone,
+                       hard_size=hard_size, reuse_clean_grad=False, **num),
+             2)]
 
 
 def make_batch(batch, size, crops, device):
@@ -193,7 +205,7 @@ def run_speed(args) -> List[dict]:
     device = args.device
     rows = []
     for family in args.family:
-        entries = methods(family, args.backbone, args.batch)
+        entries = methods(family, args.backbone, args.batch, args.size)
         if args.wrapper_only:
             entries = entries[:2]
         steps = [TrainStep(cfg, args.batch, args.size, crops, device)

@@ -8,7 +8,8 @@ from PIL import Image
 
 from folder_digest import folder_digest
 from hexa_mm.datasets import (SHAPES_CLASSES, ShapesDataset, draw_shape,
-                              export_shapes)
+                              export_shapes, shapes)
+from hexa_mm.datasets.shapes import SHAPES_RADIUS, SHAPES_TILT
 from hexa_mm.datasets.embedded_folder import COMPLETE
 from mmpretrain.registry import DATASETS as MMPRETRAIN_DATASETS
 from mmselfsup.registry import DATASETS
@@ -90,6 +91,57 @@ def test_export_happens_once(shapes_root):
 def test_other_arguments_do_not_reuse_an_export(shapes_root):
     with pytest.raises(FileExistsError, match='seed'):
         export_shapes(shapes_root, seed=3)
+
+
+def test_an_export_of_another_drawing_is_not_reused(tmp_path):
+    """Drawing 1 (smaller shapes at any angle) wrote no drawing into its
+    marker: such an export is refused, not read as today's set."""
+    root = export_shapes(tmp_path / 'shapes', num_train=20, num_val=10)
+    (root / COMPLETE).write_text(
+        '{"num_train": 20, "num_val": 10, "seed": 0, "size": 32}\n')
+    with pytest.raises(FileExistsError, match=f'{root}.*drawing'):
+        export_shapes(root, num_train=20, num_val=10)
+
+
+class _Noiseless:
+    """A generator that draws as ``rng`` does but adds no pixel noise."""
+
+    def __init__(self, rng):
+        self._rng = rng
+
+    def __getattr__(self, name):
+        return getattr(self._rng, name)
+
+    def normal(self, loc, scale, size):
+        return np.zeros(size)
+
+
+def _footprints(label, monkeypatch, draws=40):
+    """Pixels of the shape of ``label`` over ``draws`` draws at 128x128, on a
+    black background without noise (the shape's colour is >= 80 in some
+    channel)."""
+    monkeypatch.setattr(shapes, '_background', lambda rng, size: (np.zeros(
+        (size, size, 3)), (np.zeros(3), np.zeros(3))))
+    for seed in range(draws):
+        rng = _Noiseless(np.random.default_rng(seed))
+        image = draw_shape(label, rng, size=128)
+        yield image.max(-1) > 40
+
+
+def test_shapes_are_large(monkeypatch):
+    for mask in _footprints(SHAPES_CLASSES.index('circle'), monkeypatch):
+        low, high = SHAPES_RADIUS
+        assert 0.97 * np.pi * low**2 <= mask.mean() <= 1.03 * np.pi * high**2
+
+
+def test_shapes_are_nearly_upright(monkeypatch):
+    """A square tilted by t fills 1 / (cos t + sin t)**2 of its bounding box:
+    1 upright, 1/2 at 45 degrees."""
+    t = np.deg2rad(SHAPES_TILT)
+    for mask in _footprints(SHAPES_CLASSES.index('square'), monkeypatch):
+        ys, xs = np.nonzero(mask)
+        box = (np.ptp(ys) + 1) * (np.ptp(xs) + 1)
+        assert box / mask.sum() <= 1.02 * (np.cos(t) + np.sin(t))**2
 
 
 def test_interrupted_export_is_redone(tmp_path, monkeypatch):

@@ -132,7 +132,7 @@ def test_quality_on_the_shapes_trains_and_scores_on_the_shapes(shapes_root):
             assert (dataset.type, dataset.split, dataset.data_root) == (
                 'ShapesDataset', split, str(shapes_root))
     # The random bars: the kNN figure is the one computed here on the
-    # shapes (at chance: 10 classes).
+    # shapes.
     runs = random_init(0, args)
     torch.manual_seed(0)
     model = MODELS.build(quality.method_cfg('hexa_moco', 0, args).model)

@@ -40,7 +40,7 @@ def state_mib(cfg):
 
 def test_every_moco_method_takes_a_training_step():
     init_default_scope('mmselfsup')
-    entries = methods('moco', 'digits', 4)
+    entries = methods('moco', 'digits', 4, 8)
     assert [name for name, _, _ in entries] == [
         'MoCo-v2 (MMSelfSup stock)', 'MoCo-v2 (HEXAMoCo, hard terms off)',
         'HEXA-MoCo hard_fraction=1.0',
@@ -48,7 +48,7 @@ def test_every_moco_method_takes_a_training_step():
         'HEXA-MoCo hard_fraction=0.5',
         'HEXA-MoCo hard_fraction=0.5 reuse_clean_grad',
         'HEXA-MoCo hard_fraction=0.25 reuse_clean_grad',
-        'HEXA-MoCo CutMix only (w_adv=0)'
+        'HEXA-MoCo CutMix only (w_adv=0)', 'HEXA-MoCo hard_size=3'
     ]
     flops = {}
     for name, cfg, crops in entries:
@@ -71,6 +71,23 @@ def test_every_moco_method_takes_a_training_step():
     assert hf[1.0] < flops['HEXA-MoCo hard_fraction=1.0']
     assert hf[0.5] < flops['HEXA-MoCo hard_fraction=0.5']
     assert stock < hf[0.25] < hf[0.5] < hf[1.0]
+    assert stock < flops['HEXA-MoCo hard_size=3'] < hf[1.0]
+
+
+@pytest.mark.parametrize('family, full', [('moco', 2), ('dcluster', 1)])
+def test_hard_size_costs_its_share_of_the_pixels(family, full):
+    """At 32-pixel views the hard examples are made of 14-pixel copies (96 /
+    224 of the side): what HEXA adds to its baseline (attack and hard
+    passes) costs (14 / 32)**2 of that at full size, up to the rounding of
+    the strided maps (14 -> 7 -> 4 -> 2 against 32 -> 16 -> 8 -> 4: at most
+    (2 / 4)**2 in the deepest layers)."""
+    init_default_scope('mmselfsup')
+    entries = methods(family, 'digits', 4, 32)
+    assert entries[-1][0].endswith('hard_size=14')
+    base, hexa, small = (TrainStep(cfg, 4, 32, crops, 'cpu').flops()
+                         for _, cfg, crops in (entries[0], entries[full],
+                                               entries[-1]))
+    assert (14 / 32)**2 < (small - base) / (hexa - base) < (2 / 4)**2
 
 
 def test_prints_and_writes_a_ratio_for_every_method(tmp_path, capsys):
@@ -78,7 +95,8 @@ def test_prints_and_writes_a_ratio_for_every_method(tmp_path, capsys):
     rows = speed.main(['--family', 'dcluster', '--rounds', '2', '--out', out] +
                       TINY)
     assert [r['method'] for r in rows] == [
-        'DeepCluster-v2', 'HEXA-DCluster', 'HEXA-DCluster reuse_clean_grad'
+        'DeepCluster-v2', 'HEXA-DCluster', 'HEXA-DCluster reuse_clean_grad',
+        'HEXA-DCluster hard_size=3'
     ]
     assert rows[0]['ratio_to_baseline'] == 1.0
     for row in rows:
@@ -99,9 +117,11 @@ def test_prints_and_writes_a_ratio_for_every_method(tmp_path, capsys):
     # Its floor, 18F / 6F, plus the clean backward's input gradient of the
     # first convolution (which the floor leaves out) and the figures.
     assert 3.0 < rows[2]['flop_ratio_to_baseline'] < 3.0 * (1 + 2 * FLOP_TOL)
+    assert 1 < rows[3]['flop_ratio_to_baseline'] < rows[1][
+        'flop_ratio_to_baseline']
     # Peak memory: at least the model's state that two SGD steps hold
     # (weights, gradients, momentum, buffers such as the memory bank).
-    for row, (_, cfg, _) in zip(rows, methods('dcluster', 'digits', 4)):
+    for row, (_, cfg, _) in zip(rows, methods('dcluster', 'digits', 4, 8)):
         assert row['peak_mib'] >= state_mib(cfg), row
     printed = capsys.readouterr().out
     assert '| dcluster | HEXA-DCluster reuse_clean_grad |' in printed
@@ -118,7 +138,7 @@ def test_wrapper_only_times_stock_moco_against_the_wrapper(tmp_path):
         'MoCo-v2 (MMSelfSup stock)', 'MoCo-v2 (HEXAMoCo, hard terms off)'
     ]
     assert rows[1]['ratio_to_baseline'] > 0
-    for row, (_, cfg, _) in zip(rows, methods('moco', 'digits', 4)):
+    for row, (_, cfg, _) in zip(rows, methods('moco', 'digits', 4, 8)):
         assert row['peak_mib'] >= state_mib(cfg), row
 
 

@@ -24,7 +24,8 @@ that an interruption loses nothing already measured::
     <out>/<name>.json   every run: per-epoch kNN curve, final scores, minutes
     <out>/<name>.md     the table, with each HEXA method's difference to
                         its baseline (a cheaper HEXA-MoCo variant's to the
-                        full setting) seed by seed (mean +- std)
+                        full setting) seed by seed (mean +- std, and the
+                        paired t-test p-value over the seeds)
     <out>/<name>.png    kNN top-1 against epoch, mean +- std over seeds,
                         the random backbones as dashed lines; beside it the
                         online linear probe's top-1 against epoch, for the

@@ -25,7 +25,7 @@ Families:
             cut-mixed queries only (``--wrapper-only``: the first two, to
             check with many rounds that the wrapper costs nothing)
   dcluster: DeepCluster-v2 / HEXA-DCluster (both kinds on the 2 high-res crops),
-            with and without reuse_clean_grad
+            with and without reuse_clean_grad, and with ``hard_size``
 """
 import argparse
 import os.path as osp

@@ -7,10 +7,10 @@ from .cli import DEMO, parse_args
 from .methods import (BASELINES, DATASETS, KNN_K, KNN_T, METHODS, RANDOM,
                       method_cfg, method_config)
 from .runs import run_quality
-from .summary import markdown, summarize
+from .summary import ONE_SEED_NOTE, markdown, summarize
 
 __all__ = [
-    'BASELINES', 'DATASETS', 'DEMO', 'KNN_K', 'KNN_T', 'METHODS', 'RANDOM',
-    'markdown', 'method_cfg', 'method_config', 'parse_args', 'run_quality',
-    'summarize'
+    'BASELINES', 'DATASETS', 'DEMO', 'KNN_K', 'KNN_T', 'METHODS',
+    'ONE_SEED_NOTE', 'RANDOM', 'markdown', 'method_cfg', 'method_config',
+    'parse_args', 'run_quality', 'summarize'
 ]

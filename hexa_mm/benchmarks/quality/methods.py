@@ -27,6 +27,34 @@ METHODS = {
         'model.w_clean': 0.5,
         'model.w_mix': 0.5
     }),
+    # Stronger attacks (issue 15's sweep). The paper's eps = 2/255 held for
+    # 224-pixel crops; 'scaled' keeps it at that reference size
+    # (AdversarialGenerator's reference_size: 28/255 at the 16-pixel inputs).
+    'hexa_moco_eps8': ('configs/hexa_moco_r18_digits.py', {
+        'model.adversarial.eps': 8 / 255
+    }),
+    'hexa_moco_scaled': ('configs/hexa_moco_r18_digits.py', {
+        'model.adversarial.reference_size': 224
+    }),
+    # PGD: 3 steps from a random start (its first step is no longer the
+    # clean loss's gradient, so the attack runs its own passes).
+    'hexa_moco_scaled_pgd3': ('configs/hexa_moco_r18_digits.py', {
+        'model.adversarial.reference_size': 224,
+        'model.adversarial.steps': 3,
+        'model.adversarial.random_start': True,
+        'model.reuse_clean_grad': False
+    }),
+    # Cheaper hard queries: made of half-size copies of the queries.
+    'hexa_moco_half': ('configs/hexa_moco_r18_digits.py', {
+        'model.hard_size': 8,
+        'model.reuse_clean_grad': False
+    }),
+    'hexa_moco_cutmix_half': ('configs/hexa_moco_r18_digits.py', {
+        'model.w_adv': 0.,
+        'model.w_clean': 0.5,
+        'model.w_mix': 0.5,
+        'model.hard_size': 8
+    }),
     'deepclusterv2': ('configs/deepclusterv2_r18_digits.py', {}),
     'hexa_dcluster': ('configs/hexa_dcluster_r18_digits.py', {}),
 }
@@ -37,6 +65,11 @@ BASELINES = {
     'hexa_moco_f0.5': 'hexa_moco',
     'hexa_moco_f0.25': 'hexa_moco',
     'hexa_moco_cutmix': 'hexa_moco',
+    'hexa_moco_eps8': 'mocov2',
+    'hexa_moco_scaled': 'mocov2',
+    'hexa_moco_scaled_pgd3': 'mocov2',
+    'hexa_moco_half': 'hexa_moco',
+    'hexa_moco_cutmix_half': 'hexa_moco_cutmix',
     'hexa_dcluster': 'deepclusterv2',
 }
 #: The random-init rows: name -> build_probe_model's random_init.

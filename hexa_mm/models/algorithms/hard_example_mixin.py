@@ -2,6 +2,7 @@ from contextlib import nullcontext
 from typing import ContextManager, Dict, List, Optional, Tuple
 
 import torch
+import torch.nn.functional as F
 from mmengine.optim import OptimWrapper
 from torch import nn
 
@@ -48,6 +49,12 @@ class HardExampleMixin:
     * ``'shared'`` (where the algorithm supports it): one forward with the clean
       views, so they share batch statistics and running statistics absorb them.
 
+    ``hard_size`` makes the hard examples of smaller copies of the attacked
+    views (the multi-crop idea of SwAV, Caron et al., NeurIPS 2020: a 96-pixel
+    crop costs a fifth of a 224-pixel one): the attack and the hard forward
+    then cost ``(hard_size / side)**2`` of theirs at full size, and the
+    pseudo-labels stay those of the full-size clean views.
+
     ``reuse_clean_grad`` takes the attack's (first) step from the gradient of
     the clean loss at the attacked views (:meth:`_check_reuse_clean_grad`
     lists when it may). The clean views' loss is the attack's pseudo-label
@@ -71,7 +78,8 @@ class HardExampleMixin:
                            w_adv: float,
                            w_mix: float,
                            hard_bn: str,
-                           reuse_clean_grad: bool = False) -> None:
+                           reuse_clean_grad: bool = False,
+                           hard_size: Optional[int] = None) -> None:
         name = type(self).__name__
         for field, weight in (('w_clean', w_clean), ('w_adv', w_adv),
                               ('w_mix', w_mix)):
@@ -80,6 +88,16 @@ class HardExampleMixin:
         if hard_bn not in self.HARD_BN_MODES:
             raise ValueError(f'{name}: hard_bn={hard_bn!r}, allowed: '
                              f'{self.HARD_BN_MODES}')
+        if hard_size is not None:
+            if not isinstance(hard_size, int) or hard_size < 1:
+                raise ValueError(f'{name}: hard_size={hard_size!r} must be an '
+                                 'int >= 1 or None')
+            if hard_bn == 'shared':
+                raise ValueError(
+                    f"{name}: hard_size={hard_size} needs a separate hard "
+                    "forward: hard_bn='shared' encodes the hard examples in "
+                    'one batch with the full-size clean views')
+        self.hard_size = hard_size
         self.adversarial = (
             MODELS.build(adversarial)
             if adversarial is not None and w_adv > 0 else None)
@@ -107,6 +125,8 @@ class HardExampleMixin:
            step away from the clean input.
         4. ``hard_bn`` other than ``'shared'``: a shared forward encodes the
            clean and the hard views together, after the attack.
+        5. ``hard_size=None``: the clean gradient is taken at the full-size
+           views, the attack's at the smaller copies.
 
         Under DDP the two backward passes need
         ``model_wrapper_cfg=dict(type='TwoPassDistributedDataParallel')``
@@ -130,6 +150,10 @@ class HardExampleMixin:
         if self.hard_bn == 'shared':
             raise ValueError(prefix + "hard_bn='shared' encodes the clean and "
                              'hard views in one forward, after the attack')
+        if self.hard_size is not None:
+            raise ValueError(prefix + f'hard_size={self.hard_size}: the clean '
+                             'gradient is at the full-size views, not at '
+                             'their smaller copies')
 
     @property
     def with_hard_examples(self) -> bool:
@@ -211,6 +235,33 @@ class HardExampleMixin:
 
         return loss_fn
 
+    def hard_view(self, view: torch.Tensor) -> torch.Tensor:
+        """The view that hard examples are made of: ``view`` (N, C, H, W)
+        itself, or with ``hard_size`` a copy whose shorter side is
+        ``hard_size`` (antialiased bilinear, on the normalised pixels: the
+        preprocessor's normalisation is affine per channel, so this is the
+        resize of the raw pixels, normalised).
+
+        Raises:
+            ValueError: ``hard_size`` is above the view's shorter side (an
+                upsampled copy costs more, not less).
+        """
+        if self.hard_size is None:
+            return view
+        height, width = view.shape[-2:]
+        side = min(height, width)
+        if self.hard_size > side:
+            raise ValueError(
+                f'{type(self).__name__}: hard_size={self.hard_size} is above '
+                f'the attacked views\' shorter side ({height}x{width})')
+        if self.hard_size == side:
+            return view
+        size = (round(height * self.hard_size / side),
+                round(width * self.hard_size / side))
+        return F.interpolate(
+            view, size=size, mode='bilinear', align_corners=False,
+            antialias=True)
+
     def make_hard_examples(
         self,
         clean: CleanPass,
@@ -225,7 +276,7 @@ class HardExampleMixin:
                 ``clean.attack_inputs`` when the attack reuses it, else None.
         """
         n = clean.num_hard
-        views = [x[:n].detach() for x in clean.attack_inputs]
+        views = [self.hard_view(x[:n].detach()) for x in clean.attack_inputs]
         grads = ([None] * len(views) if input_grads is None else
                  [g[:n] for g in input_grads])
         adversarial, mixed = [], []

@@ -57,6 +57,11 @@ class HEXADeepClusterV2(HardExampleMixin, DeepClusterV2):
             with the weights' gradients. Its rules:
             :meth:`HardExampleMixin._check_reuse_clean_grad`. Defaults to
             False.
+        hard_size (int, optional): Shorter side of the copies of the
+            attacked views that the hard examples are made of (e.g. 96 for
+            224-pixel views, 8 for 16-pixel ones); see
+            :class:`HardExampleMixin`. None: the views themselves. Defaults to
+            None.
         **kwargs: :class:`DeepClusterV2`'s arguments.
     """
 
@@ -73,6 +78,7 @@ class HEXADeepClusterV2(HardExampleMixin, DeepClusterV2):
                  hard_crops: Sequence[int] = (0, 1),
                  hard_bn: str = 'separate',
                  reuse_clean_grad: bool = False,
+                 hard_size: Optional[int] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None,
                  **kwargs) -> None:
         super().__init__(
@@ -83,7 +89,7 @@ class HEXADeepClusterV2(HardExampleMixin, DeepClusterV2):
             init_cfg=init_cfg,
             **kwargs)
         self.init_hard_examples(adversarial, cutmix, w_clean, w_adv, w_mix,
-                                hard_bn, reuse_clean_grad)
+                                hard_bn, reuse_clean_grad, hard_size)
         if not hard_crops or len(set(hard_crops)) != len(hard_crops):
             raise ValueError(f'HEXADeepClusterV2: hard_crops={hard_crops!r} '
                              'must list distinct crop positions')

@@ -83,6 +83,11 @@ class HEXAMoCo(HardExampleMixin, MoCo):
             the hard queries' rows of the whole clean loss's gradient. Its
             rules: :meth:`HardExampleMixin._check_reuse_clean_grad`.
             Defaults to False.
+        hard_size (int, optional): Shorter side of the copies of the
+            attacked views that the hard examples are made of (e.g. 96 for
+            224-pixel views, 8 for 16-pixel ones); see
+            :class:`HardExampleMixin`. None: the views themselves. Defaults to
+            None.
         pretrained (str, optional): Checkpoint to load. Defaults to None.
         data_preprocessor (dict, optional): Data preprocessor config.
         init_cfg (dict or list[dict], optional): Initialisation config.
@@ -105,6 +110,7 @@ class HEXAMoCo(HardExampleMixin, MoCo):
                  hard_fraction: float = 1.,
                  hard_bn: str = 'separate',
                  reuse_clean_grad: bool = False,
+                 hard_size: Optional[int] = None,
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
@@ -123,7 +129,7 @@ class HEXAMoCo(HardExampleMixin, MoCo):
                 f'HEXAMoCo: model.head must be a SoftContrastiveHead (it takes the '
                 f'mixed targets), got {type(self.head).__name__}')
         self.init_hard_examples(adversarial, cutmix, w_clean, w_adv, w_mix,
-                                hard_bn, reuse_clean_grad)
+                                hard_bn, reuse_clean_grad, hard_size)
         if not 0 < hard_fraction <= 1:
             raise ValueError(
                 f'HEXAMoCo: hard_fraction={hard_fraction!r} must lie in (0, 1]')

@@ -1,5 +1,7 @@
 """hexa_mm.benchmarks.quality.summary: the quality table's means, spreads
 and paired differences."""
+import pytest
+
 from hexa_mm.benchmarks import quality
 
 
@@ -21,8 +23,29 @@ def test_quality_summary_has_mean_spread_and_paired_difference():
     assert hexa['knn_top1'] == 83.5 and hexa['knn_top1_std'] == 2.5
     assert hexa['knn_top1_diff'] == 1.5 and hexa['knn_top1_diff_std'] == 0.5
     assert hexa['linear_top1_diff'] == 0
+    # Paired t-test of (81, 86) against (80, 84): t = 1.5 / (0.71 / sqrt 2)
+    # = 3 on 1 degree of freedom; identical differences have no p.
+    assert hexa['knn_top1_diff_p'] == pytest.approx(0.205, abs=1e-3)
+    assert hexa['linear_top1_diff_p'] is None
     table = quality.markdown([base, hexa, dcluster])
     assert '| mocov2 | 3 | 2 | 1.0 | 82.0 +- 2.0 | 83.0 +- 2.0 |  |' in table
     assert '| hexa_moco | 3 | 2 | 1.0 | 83.5 +- 2.5 | 83.0 +- 2.0 | ' \
-        'mocov2: +1.5 +- 0.5 / +0.0 +- 0.0 |' in table
+        'mocov2: +1.5 +- 0.5 (p 0.20) / +0.0 +- 0.0 |' in table
     assert '| deepclusterv2 not run |' in table
+    # Every comparison above rests on two seeds: no one-seed warning.
+    assert quality.ONE_SEED_NOTE not in table
+
+
+def test_a_one_seed_comparison_says_what_it_cannot_show():
+    runs = [
+        dict(method=m, seed=0, epochs=3, minutes=1., knn_top1=k,
+             linear_top1=k, curve=[]) for m, k in (('mocov2', 80),
+                                                   ('hexa_moco', 82))
+    ]
+    rows = quality.summarize(runs)
+    assert rows[1]['knn_top1_diff'] == 2 and rows[1]['knn_top1_diff_p'] is None
+    table = quality.markdown(rows)
+    assert 'mocov2: +2.0 +- 0.0 / +2.0 +- 0.0 |' in table
+    assert table.endswith(quality.ONE_SEED_NOTE)
+    # Baselines alone compare nothing: no warning.
+    assert quality.ONE_SEED_NOTE not in quality.markdown(rows[:1])

@@ -100,3 +100,72 @@ def test_dcluster_hardness_figures_clean_adversarial_and_mixed_side_by_side():
         wins = [(e @ reference.head.prototypes[0].t()).argmax(1) == targets
                 for e in embeddings[:2]]
     assert losses['clean_win'] == torch.cat(wins).float().mean()
+
+
+def _moco_loss(model):
+    return model.loss(normalized_batch(n=8, size=16), None)
+
+
+def _dcluster_loss(model):
+    from test_deepcluster_v2 import filled
+    return filled(model).loss(*multicrop_batch(torch.arange(8)))
+
+
+HARD_SIZE_CASES = [(tiny_hexa_cfg, _moco_loss),
+                   (tiny_hexa_dcluster_cfg, _dcluster_loss)]
+
+
+@pytest.mark.parametrize('make_cfg, run_loss', HARD_SIZE_CASES)
+def test_hard_size_makes_hard_examples_of_smaller_copies(make_cfg, run_loss):
+    """The attack and the hard forward see 8-pixel copies of the 16-pixel
+    attacked views (a quarter of the pixels); every term and figure is
+    there, and the adversarial copies stay within eps of the clean copies."""
+    torch.manual_seed(0)
+    model = MODELS.build(make_cfg(adversarial=STRONG_ATTACK,
+                                  hard_size=8)).train()
+    made, encoded = {}, []
+    real_make, real_encode = model.make_hard_examples, model.encode_hard_examples
+
+    def make(clean, input_grads=None):
+        made['views'] = [model.hard_view(x[:clean.num_hard].detach())
+                         for x in clean.attack_inputs]
+        made['hard'] = real_make(clean, input_grads)
+        return made['hard']
+
+    def encode(clean, images):
+        encoded.append(images.shape)
+        return real_encode(clean, images)
+
+    model.make_hard_examples, model.encode_hard_examples = make, encode
+    losses = run_loss(model)
+    assert {'loss_adv', 'loss_mix', 'adv_ratio', 'mix_ratio',
+            'clean_win'} <= set(losses)
+    assert all(torch.isfinite(v) for v in losses.values())
+    assert encoded and all(shape[-2:] == (8, 8) for shape in encoded)
+    adversarial, _ = made['hard']
+    std = model.data_preprocessor.std.view(1, -1, 1, 1)
+    for view, adv in zip(made['views'], adversarial):
+        assert view.shape[-2:] == (8, 8)
+        assert ((adv.inputs - view) * std / 255).abs().max() <= 16 / 255 + 1e-5
+
+
+@pytest.mark.parametrize('make_cfg', [tiny_hexa_cfg, tiny_hexa_dcluster_cfg])
+@pytest.mark.parametrize('overrides, match', [
+    (dict(hard_size=0), 'hard_size=0'),
+    (dict(hard_size=8.5), 'hard_size=8.5'),
+    (dict(hard_size=8, reuse_clean_grad=True), 'full-size views'),
+])
+def test_hard_size_refuses_what_it_cannot_do(make_cfg, overrides, match):
+    with pytest.raises(ValueError, match=match):
+        MODELS.build(make_cfg(**overrides))
+
+
+def test_hard_size_needs_a_separate_hard_forward():
+    with pytest.raises(ValueError, match="hard_bn='shared'"):
+        MODELS.build(tiny_hexa_cfg(hard_size=8, hard_bn='shared'))
+
+
+def test_hard_size_above_the_views_side_is_refused():
+    model = MODELS.build(tiny_hexa_cfg(hard_size=32)).train()
+    with pytest.raises(ValueError, match=r'hard_size=32 .*16x16'):
+        _moco_loss(model)

@@ -1,0 +1,108 @@
+"""How hard an attack is on a trained model
+(``tools/benchmarks/attack_strength.py``).
+
+During HEXA training the hardness figures (``adv_ratio``, ``adv_win``) say
+how hard the hard examples are *for the model being trained*; a run that
+stalls near the loss of uniform logits shows ratios near 1 whatever the
+attack. This measures each attack on one fixed, trained model instead: the
+weights of a pre-training checkpoint (e.g. MoCo-v2's) in the HEXA algorithm
+of ``config``, on a few training batches of that config, in training mode
+(BN on batch statistics, as the attack sees it in training). No optimizer
+step is taken; the loss forward still moves the queue and the key encoder
+by their rules, as in training, and that is all it changes.
+"""
+import itertools
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+import torch
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+
+from hexa_mm.utils import load_cfg
+from hexa_mm.utils.errors import MissingCheckpointError, UserError
+from mmselfsup.registry import MODELS
+
+#: The figures of each attack: means over the batches.
+FIGURES = ('adv_ratio', 'adv_win', 'clean_win', 'mix_ratio', 'mix_win')
+
+
+def load_trained(model: torch.nn.Module, checkpoint: str) -> None:
+    """Load a pre-training checkpoint into ``model``: every key of the model
+    but the generators' own state (CutMix's draws, absent from a baseline's
+    checkpoint), or an error naming the file and the keys."""
+    if not osp.isfile(checkpoint):
+        raise MissingCheckpointError(f'checkpoint {checkpoint} not found')
+    state = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    state = state.get('state_dict', state)
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [k for k in missing
+               if not k.startswith(('cutmix.', 'adversarial.'))]
+    if missing or unexpected:
+        raise UserError(
+            f'{checkpoint} does not fit {type(model).__name__}: missing '
+            f'{missing[:5]}, unexpected {unexpected[:5]}')
+
+
+def attack_strength(checkpoint: str,
+                    config: str,
+                    attacks: Sequence[Dict],
+                    cfg_options: Optional[dict] = None,
+                    batches: int = 4,
+                    seed: int = 0) -> List[dict]:
+    """Each attack's figures on the checkpoint's model.
+
+    Args:
+        checkpoint: Pre-training checkpoint (the baseline's or HEXA's).
+        config: A HEXA config: its model, data preprocessor and training
+            data loader.
+        attacks: ``AdversarialGenerator`` fields of each attack (``eps``,
+            ``steps``, ``random_start``, ``reference_size``, ...).
+        cfg_options: Overrides of the config (e.g. the data root).
+        batches: Training batches to average over; every attack sees the
+            same ones.
+        seed: Seed of the batches, the attacks' random starts and CutMix.
+
+    Returns:
+        list[dict]: Per attack, its fields and :data:`FIGURES`.
+    """
+    init_default_scope('mmselfsup')
+    cfg = load_cfg(config, cfg_options=cfg_options)
+    cfg.train_dataloader.update(num_workers=0, persistent_workers=False)
+    torch.manual_seed(seed)
+    loader = Runner.build_dataloader(cfg.train_dataloader, seed=seed)
+    data = list(itertools.islice(iter(loader), batches))
+    rows = []
+    for attack in attacks:
+        model_cfg = dict(
+            cfg.model,
+            # The attack's own passes: reuse_clean_grad allows one step only.
+            reuse_clean_grad=False,
+            adversarial=dict(type='AdversarialGenerator', **attack))
+        torch.manual_seed(seed)
+        model = MODELS.build(model_cfg)
+        load_trained(model, checkpoint)
+        model.train()
+        sums = dict.fromkeys(FIGURES, 0.)
+        for batch in data:
+            data_in = model.data_preprocessor(batch, True)
+            losses = (model.loss(**data_in) if isinstance(data_in, dict)
+                      else model.loss(*data_in))
+            for key in FIGURES:
+                sums[key] += float(losses[key]) / len(data)
+        rows.append(dict(attack, **{k: round(v, 4) for k, v in sums.items()}))
+    return rows
+
+
+def markdown(rows: List[dict]) -> str:
+    lines = ['| eps (x 1/255) | steps | random start | reference size | '
+             'adv / clean loss | mix / clean loss | win clean / adv / mix |',
+             '|---|---|---|---|---|---|---|']
+    lines += [
+        f"| {r['eps'] * 255:g} | {r.get('steps', 1)} | "
+        f"{r.get('random_start', False)} | {r.get('reference_size')} | "
+        f"{r['adv_ratio']:.3f} | {r['mix_ratio']:.3f} | "
+        f"{r['clean_win']:.3f} / {r['adv_win']:.3f} / {r['mix_win']:.3f} |"
+        for r in rows
+    ]
+    return '\n'.join(lines)

@@ -1,0 +1,71 @@
+"""tools/benchmarks/attack_strength.py: each attack's hardness on one
+trained model, from a baseline's checkpoint."""
+import json
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmselfsup.registry import MODELS
+from tool_runs import CONFIGS, load_tool
+
+from hexa_mm.benchmarks.attack_strength import attack_strength
+from hexa_mm.utils.errors import MissingCheckpointError, UserError
+
+tool = load_tool('benchmarks/attack_strength')
+
+
+def options(digits_root):
+    """The digits recipe on 2 batches of 8 digits, a queue of 64 keys."""
+    return {'train_dataloader.dataset.data_root': digits_root,
+            'train_dataloader.dataset.indices': 16,
+            'train_dataloader.batch_size': 8,
+            'model.queue_len': 64}
+
+
+def checkpoint_of(config, digits_root, path):
+    """A baseline's checkpoint, as its Runner writes it (state_dict)."""
+    cfg = Config.fromfile(f'{CONFIGS}/{config}_r18_digits.py')
+    cfg.merge_from_dict(options(digits_root))
+    if 'deepcluster' in config:
+        cfg.model.pop('queue_len')
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    torch.save(dict(state_dict=model.state_dict()), path)
+    return str(path)
+
+
+def test_stronger_attacks_are_harder_on_the_same_model(digits_root, tmp_path,
+                                                        capsys):
+    ckpt = checkpoint_of('mocov2', digits_root, tmp_path / 'mocov2.pth')
+    argv = [ckpt, '--eps', '1', '32', '--steps', '1', '3',
+            '--reference-size', 'none', '--batches', '2', '--out',
+            str(tmp_path / 'strength'), '--cfg-options'] + [
+                f'{k}={v}' for k, v in options(digits_root).items()]
+    rows = tool.main(argv)
+    assert [(r['eps'] * 255, r['steps']) for r in rows] == [
+        pytest.approx((1, 1)), pytest.approx((1, 3)),
+        pytest.approx((32, 1)), pytest.approx((32, 3))]
+    # One clean loss for every attack: the same batches, the same model.
+    assert len({r['clean_win'] for r in rows}) == 1
+    for row in rows:
+        assert row['adv_ratio'] > 1 and row['adv_win'] <= row['clean_win']
+    assert rows[2]['adv_ratio'] > rows[0]['adv_ratio']
+    assert rows[3]['adv_ratio'] > rows[1]['adv_ratio']
+    assert '| 32 | 3 | True | None |' in capsys.readouterr().out
+    saved = json.loads((tmp_path / 'strength.json').read_text())
+    assert saved['rows'] == rows
+
+
+def test_a_checkpoint_that_does_not_fit_is_named(digits_root, tmp_path):
+    ckpt = checkpoint_of('deepclusterv2', digits_root, tmp_path / 'dc.pth')
+    attack = [dict(eps=2 / 255)]
+    opts = options(digits_root)
+    with pytest.raises(UserError, match='dc.pth does not fit HEXAMoCo'):
+        attack_strength(ckpt, f'{CONFIGS}/hexa_moco_r18_digits.py', attack,
+                        opts, batches=1)
+    with pytest.raises(MissingCheckpointError, match='nothing.pth'):
+        attack_strength(str(tmp_path / 'nothing.pth'),
+                        f'{CONFIGS}/hexa_moco_r18_digits.py', attack, opts,
+                        batches=1)
