@@ -17,12 +17,15 @@ from typing import Dict, List, Optional, Sequence
 
 import torch
 from mmengine.registry import init_default_scope
-from mmengine.runner import Runner
+from mmengine.runner import Runner, set_random_seed
 
-from hexa_mm.utils import load_cfg
+from hexa_mm import compat
+from hexa_mm.utils import fit_mismatches, load_cfg, state_shapes
 from hexa_mm.utils.errors import MissingCheckpointError, UserError
 from mmselfsup.registry import MODELS
 
+#: State of the hard-example generators, which a baseline's checkpoint lacks.
+GENERATOR_PREFIXES = ('cutmix.', 'adversarial.')
 #: The figures of each attack: means over the batches.
 FIGURES = ('adv_ratio', 'adv_win', 'clean_win', 'mix_ratio', 'mix_win')
 
@@ -35,13 +38,18 @@ def load_trained(model: torch.nn.Module, checkpoint: str) -> None:
         raise MissingCheckpointError(f'checkpoint {checkpoint} not found')
     state = torch.load(checkpoint, map_location='cpu', weights_only=False)
     state = state.get('state_dict', state)
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    missing = [k for k in missing
-               if not k.startswith(('cutmix.', 'adversarial.'))]
-    if missing or unexpected:
+    def trained(shapes):
+        return {k: shape for k, shape in shapes.items()
+                if not k.startswith(GENERATOR_PREFIXES)}
+
+    missing, reshaped, unexpected = fit_mismatches(
+        trained(state_shapes(model)), trained(state_shapes(state)))
+    if missing or reshaped or unexpected:
         raise UserError(
             f'{checkpoint} does not fit {type(model).__name__}: missing '
-            f'{missing[:5]}, unexpected {unexpected[:5]}')
+            f'{missing[:5]}, other shapes {reshaped[:3]}, unexpected '
+            f'{unexpected[:5]}')
+    model.load_state_dict(state, strict=False)
 
 
 def attack_strength(checkpoint: str,
@@ -69,7 +77,9 @@ def attack_strength(checkpoint: str,
     init_default_scope('mmselfsup')
     cfg = load_cfg(config, cfg_options=cfg_options)
     cfg.train_dataloader.update(num_workers=0, persistent_workers=False)
-    torch.manual_seed(seed)
+    # The pipeline's random crops draw from Python's and numpy's generators,
+    # not only torch's: all three, as the Runner seeds them.
+    set_random_seed(seed)
     loader = Runner.build_dataloader(cfg.train_dataloader, seed=seed)
     data = list(itertools.islice(iter(loader), batches))
     rows = []
@@ -85,9 +95,8 @@ def attack_strength(checkpoint: str,
         model.train()
         sums = dict.fromkeys(FIGURES, 0.)
         for batch in data:
-            data_in = model.data_preprocessor(batch, True)
-            losses = (model.loss(**data_in) if isinstance(data_in, dict)
-                      else model.loss(*data_in))
+            losses = compat.run_forward(
+                model, model.data_preprocessor(batch, True), mode='loss')
             for key in FIGURES:
                 sums[key] += float(losses[key]) / len(data)
         rows.append(dict(attack, **{k: round(v, 4) for k, v in sums.items()}))

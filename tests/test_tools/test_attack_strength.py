@@ -58,6 +58,17 @@ def test_stronger_attacks_are_harder_on_the_same_model(digits_root, tmp_path,
     assert saved['rows'] == rows
 
 
+def test_a_seed_gives_the_same_figures_twice(digits_root, tmp_path):
+    """The batches' random crops come from numpy's generator: seeding torch
+    alone gave other batches, and other figures, on every run."""
+    ckpt = checkpoint_of('mocov2', digits_root, tmp_path / 'mocov2.pth')
+    config = f'{CONFIGS}/hexa_moco_r18_digits.py'
+    runs = [attack_strength(ckpt, config, [dict(eps=8 / 255)],
+                            options(digits_root), batches=2)
+            for _ in range(2)]
+    assert runs[0] == runs[1]
+
+
 def test_a_checkpoint_that_does_not_fit_is_named(digits_root, tmp_path):
     ckpt = checkpoint_of('deepclusterv2', digits_root, tmp_path / 'dc.pth')
     attack = [dict(eps=2 / 255)]
