@@ -55,8 +55,31 @@ METHODS = {
         'model.w_mix': 0.5,
         'model.hard_size': 8
     }),
+    # The BN grid (issue 15, item 3): the configs' hard_bn is 'separate'.
+    # 'shared' encodes clean and hard queries in one forward, after the
+    # attack, so the attack runs its own pass.
+    'hexa_moco_bn_shared': ('configs/hexa_moco_r18_digits.py', {
+        'model.hard_bn': 'shared',
+        'model.reuse_clean_grad': False
+    }),
+    'hexa_moco_bn_tracked': ('configs/hexa_moco_r18_digits.py', {
+        'model.hard_bn': 'separate_tracked'
+    }),
+    # Between the paper's 2/255 (loss ratio 1.06) and 8/255, which stalled
+    # learning on the digits.
+    'hexa_moco_eps4': ('configs/hexa_moco_r18_digits.py', {
+        'model.adversarial.eps': 4 / 255
+    }),
     'deepclusterv2': ('configs/deepclusterv2_r18_digits.py', {}),
     'hexa_dcluster': ('configs/hexa_dcluster_r18_digits.py', {}),
+    # The weighting grid: HEXA-MoCo's convention (weights summing to 1, the
+    # base algorithm's gradient scale) on HEXA-DCluster, whose configs weigh
+    # each term 1.
+    'hexa_dcluster_thirds': ('configs/hexa_dcluster_r18_digits.py', {
+        'model.w_clean': 1 / 3,
+        'model.w_adv': 1 / 3,
+        'model.w_mix': 1 / 3
+    }),
 }
 #: Method -> what it is compared with seed by seed: a HEXA method with the
 #: baseline it extends, a cheaper HEXA-MoCo variant with the full setting.
@@ -70,7 +93,11 @@ BASELINES = {
     'hexa_moco_scaled_pgd3': 'mocov2',
     'hexa_moco_half': 'hexa_moco',
     'hexa_moco_cutmix_half': 'hexa_moco_cutmix',
+    'hexa_moco_bn_shared': 'hexa_moco',
+    'hexa_moco_bn_tracked': 'hexa_moco',
+    'hexa_moco_eps4': 'mocov2',
     'hexa_dcluster': 'deepclusterv2',
+    'hexa_dcluster_thirds': 'deepclusterv2',
 }
 #: The random-init rows: name -> build_probe_model's random_init.
 RANDOM = {

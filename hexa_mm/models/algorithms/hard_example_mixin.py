@@ -2,7 +2,6 @@ from contextlib import nullcontext
 from typing import ContextManager, Dict, List, Optional, Tuple
 
 import torch
-import torch.nn.functional as F
 from mmengine.optim import OptimWrapper
 from torch import nn
 
@@ -11,6 +10,7 @@ from ... import compat
 from ..hard_examples import HardExamples, PseudoLabelLoss
 from ..utils import running_stats_frozen
 from .clean_pass import CleanPass
+from .hard_example_rules import check_reuse_clean_grad, shrink_to_side
 
 
 class HardExampleMixin:
@@ -56,7 +56,7 @@ class HardExampleMixin:
     pseudo-labels stay those of the full-size clean views.
 
     ``reuse_clean_grad`` takes the attack's (first) step from the gradient of
-    the clean loss at the attacked views (:meth:`_check_reuse_clean_grad`
+    the clean loss at the attacked views (:func:`check_reuse_clean_grad`
     lists when it may). The clean views' loss is the attack's pseudo-label
     loss at the same inputs, so this is the attack's own first step (with BN
     on the clean batch's statistics), and the training step gets it for free:
@@ -110,50 +110,7 @@ class HardExampleMixin:
         # Without an attack there is no step to take: nothing to reuse.
         self.reuse_clean_grad = reuse_clean_grad and self.adversarial is not None
         if self.reuse_clean_grad:
-            self._check_reuse_clean_grad()
-
-    def _check_reuse_clean_grad(self) -> None:
-        """The rules of ``reuse_clean_grad=True`` (with an attack).
-
-        The attack's first step may come from the clean loss's gradient at
-        the attacked views only when that gradient is the attack's own:
-
-        1. ``w_clean > 0``: the clean loss is where the gradient comes from.
-        2. ``adversarial.bn_mode='batch'``: the clean pass normalises by
-           batch statistics, as the attack must.
-        3. ``adversarial.random_start=False``: a random start moves the first
-           step away from the clean input.
-        4. ``hard_bn`` other than ``'shared'``: a shared forward encodes the
-           clean and the hard views together, after the attack.
-        5. ``hard_size=None``: the clean gradient is taken at the full-size
-           views, the attack's at the smaller copies.
-
-        Under DDP the two backward passes need
-        ``model_wrapper_cfg=dict(type='TwoPassDistributedDataParallel')``
-        (checked by :func:`hexa_mm.utils.validate_config`).
-
-        Raises:
-            ValueError: The first rule broken.
-        """
-        prefix = f'{type(self).__name__}: reuse_clean_grad=True: '
-        if self.w_clean == 0:
-            raise ValueError(prefix + 'the clean loss is where the gradient '
-                             'comes from, got w_clean=0')
-        if self.adversarial.bn_mode != 'batch':
-            raise ValueError(prefix + 'the clean pass normalises by batch '
-                             'statistics, got adversarial.bn_mode='
-                             f'{self.adversarial.bn_mode!r}')
-        if self.adversarial.random_start:
-            raise ValueError(prefix + 'a random start moves the first step '
-                             'away from the clean input '
-                             '(adversarial.random_start=True)')
-        if self.hard_bn == 'shared':
-            raise ValueError(prefix + "hard_bn='shared' encodes the clean and "
-                             'hard views in one forward, after the attack')
-        if self.hard_size is not None:
-            raise ValueError(prefix + f'hard_size={self.hard_size}: the clean '
-                             'gradient is at the full-size views, not at '
-                             'their smaller copies')
+            check_reuse_clean_grad(self)
 
     @property
     def with_hard_examples(self) -> bool:
@@ -237,30 +194,11 @@ class HardExampleMixin:
 
     def hard_view(self, view: torch.Tensor) -> torch.Tensor:
         """The view that hard examples are made of: ``view`` (N, C, H, W)
-        itself, or with ``hard_size`` a copy whose shorter side is
-        ``hard_size`` (antialiased bilinear, on the normalised pixels: the
-        preprocessor's normalisation is affine per channel, so this is the
-        resize of the raw pixels, normalised).
-
-        Raises:
-            ValueError: ``hard_size`` is above the view's shorter side (an
-                upsampled copy costs more, not less).
-        """
+        itself, or with ``hard_size`` its copy at that shorter side
+        (:func:`shrink_to_side`)."""
         if self.hard_size is None:
             return view
-        height, width = view.shape[-2:]
-        side = min(height, width)
-        if self.hard_size > side:
-            raise ValueError(
-                f'{type(self).__name__}: hard_size={self.hard_size} is above '
-                f'the attacked views\' shorter side ({height}x{width})')
-        if self.hard_size == side:
-            return view
-        size = (round(height * self.hard_size / side),
-                round(width * self.hard_size / side))
-        return F.interpolate(
-            view, size=size, mode='bilinear', align_corners=False,
-            antialias=True)
+        return shrink_to_side(view, self.hard_size, type(self).__name__)
 
     def make_hard_examples(
         self,

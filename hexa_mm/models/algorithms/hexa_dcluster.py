@@ -55,7 +55,7 @@ class HEXADeepClusterV2(HardExampleMixin, DeepClusterV2):
             crops of their resolution, which go through the backbone
             together), which the training step's clean backward yields along
             with the weights' gradients. Its rules:
-            :meth:`HardExampleMixin._check_reuse_clean_grad`. Defaults to
+            :func:`~.hard_example_rules.check_reuse_clean_grad`. Defaults to
             False.
         hard_size (int, optional): Shorter side of the copies of the
             attacked views that the hard examples are made of (e.g. 96 for

@@ -81,7 +81,7 @@ class HEXAMoCo(HardExampleMixin, MoCo):
             the attack costs no forward or backward of its own. With
             ``hard_fraction`` 1 it is the separate attack's step; with less,
             the hard queries' rows of the whole clean loss's gradient. Its
-            rules: :meth:`HardExampleMixin._check_reuse_clean_grad`.
+            rules: :func:`~.hard_example_rules.check_reuse_clean_grad`.
             Defaults to False.
         hard_size (int, optional): Shorter side of the copies of the
             attacked views that the hard examples are made of (e.g. 96 for
