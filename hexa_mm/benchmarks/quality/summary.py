@@ -26,7 +26,7 @@ def _paired_p(values, baselines):
 #: Under a table whose comparisons rest on one seed.
 ONE_SEED_NOTE = (
     'One seed: a difference to the baseline is one draw of seed noise (on '
-    'the digits, kNN moves by 1-2 points from seed to seed: '
+    'the digits, a method\'s kNN moves by up to 4 points from seed to seed: '
     'docs/benchmarks.md), and the same seed gives other figures on another '
     'machine (floating-point kernels differ). It shows that each method '
     'trains and how hard its hard examples are, not which method is better: '
