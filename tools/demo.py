@@ -11,12 +11,12 @@ initialised backbone of the same architecture. Prints the table and writes
 epoch). It is ``tools/benchmarks/quality.py`` with the demo's defaults: more
 ``--seeds`` turn it into the quality benchmark.
 """
-from hexa_mm.benchmarks.quality import DEMO, parse_args, run_quality
+from hexa_mm.benchmarks import quality
 from hexa_mm.utils.errors import run_cli
 
 
 def main(argv=None):
-    return run_quality(parse_args(argv, defaults=DEMO))
+    return quality.main(argv, defaults=quality.DEMO)
 
 
 if __name__ == '__main__':

@@ -11,6 +11,7 @@ from mmselfsup.registry import MODELS
 from tool_runs import load_tool
 
 from hexa_mm.benchmarks import quality
+from hexa_mm.utils.errors import UserError
 
 demo = load_tool('demo')
 quality_tool = load_tool('benchmarks/quality')
@@ -29,7 +30,7 @@ def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
     ])
     randoms = ['random init', 'random init (PyTorch default)']
     methods = ['mocov2', 'hexa_moco', 'deepclusterv2', 'hexa_dcluster']
-    assert demo.DEMO['methods'] == methods
+    assert quality.DEMO['methods'] == methods
     assert [r['method'] for r in runs] == randoms + methods
     # Two initialisations of the random bar, two different scores.
     assert runs[0]['knn_top1'] != runs[1]['knn_top1']
@@ -95,12 +96,17 @@ def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
     assert not (out / 'demo_tsne').exists()
 
 
-def test_quality_runs_every_seed_in_order(digits_root, tmp_path):
-    runs = quality_tool.main([
-        '--methods', 'mocov2', '--seeds', '0', '1', '--epochs', '1',
-        '--data-root', str(digits_root), '--no-tsne', '--out',
-        str(tmp_path / 'out'), '--work-dir', str(tmp_path / 'work')
-    ])
+def test_quality_runs_every_seed_in_order_and_resumes(digits_root, tmp_path,
+                                                     capsys):
+    args = ['--methods', 'mocov2', '--epochs', '1', '--data-root',
+            str(digits_root), '--no-tsne', '--out', str(tmp_path / 'out'),
+            '--work-dir', str(tmp_path / 'work')]
+    first = quality_tool.main([*args, '--seeds', '0'])
+    # Seed 1 is added to the file; seed 0 is kept, not run again (a rerun
+    # would take other minutes).
+    runs = quality_tool.main([*args, '--seeds', '0', '1', '--resume'])
+    assert '== mocov2, seed 0: in ' in capsys.readouterr().out
+    assert runs[:3] == json.loads(json.dumps(first))
     assert [(r['method'], r['seed']) for r in runs] == [
         (name, seed) for seed in (0, 1)
         for name in [*quality.RANDOM, 'mocov2']
@@ -109,9 +115,16 @@ def test_quality_runs_every_seed_in_order(digits_root, tmp_path):
     assert runs[0]['knn_top1'] != runs[3]['knn_top1']
     summary = json.loads((tmp_path / 'out' / 'quality.json').read_text())
     assert summary['dataset'] == 'digits'
+    assert summary['runs'] == json.loads(json.dumps(runs))
     row = next(r for r in summary['summary'] if r['method'] == 'mocov2')
     assert row['seeds'] == 2 and row['knn_top1_std'] > 0
     assert not (tmp_path / 'out' / 'quality_tsne').exists()
+    # Another budget is not resumed into the same table.
+    with pytest.raises(UserError, match=r'quality\.json: mocov2, seed 0 ran '
+                       r'1 epochs, this run asks for 2'):
+        quality_tool.main([*args, '--seeds', '0', '--resume', '--epochs', '2'])
+    assert json.loads((tmp_path / 'out' / 'quality.json').read_text()) == \
+        summary
 
 
 def test_quality_on_the_shapes_trains_and_scores_on_the_shapes(shapes_root):

@@ -4,6 +4,8 @@
         [--seeds 0 1 2] [--epochs N] [--eval-interval E]
         [--dataset digits|shapes] [--data-root data/DATASET]
         [--out results/quality] [--work-dir work_dirs/quality]
+        [--name quality] [--resume]
+    python tools/benchmarks/quality.py --merge A.json B.json ... --name NAME
 
 ``--dataset shapes`` runs each method's ``configs/*_r18_shapes.py`` (the
 digits recipe on the embedded shapes: 2,000 training and 500 validation
@@ -35,15 +37,14 @@ that an interruption loses nothing already measured::
                         validation digits, per method and random backbone
                         (first seed only; --no-tsne skips them)
 
+``--resume`` keeps the runs already in ``<out>/<name>.json`` and runs only
+the missing ones; ``--merge`` trains nothing and writes the runs of several
+result files (a grid run in pieces) as one table.
+
 ``tools/demo.py`` is this benchmark with one seed and the demo's budget.
 """
-from hexa_mm.benchmarks.quality import parse_args, run_quality
+from hexa_mm.benchmarks.quality import main
 from hexa_mm.utils.errors import run_cli
-
-
-def main(argv=None):
-    return run_quality(parse_args(argv))
-
 
 if __name__ == '__main__':
     run_cli(main)

@@ -5,6 +5,8 @@ import os.path as osp
 
 from ..paths import REPO_ROOT
 from .methods import DATASETS, METHODS
+from .result_files import merge_quality
+from .runs import run_quality
 
 DESCRIPTION = ('Does HEXA beat its baseline? Pre-train on an embedded data '
                'set (digits or shapes) over seeds.')
@@ -52,10 +54,21 @@ def parse_args(argv=None, defaults=None):
     parser.add_argument('--out', help='folder of the tables and the plot')
     parser.add_argument('--name', help='file name stem of the results')
     parser.add_argument(
+        '--resume', action='store_true',
+        help='keep the runs already in <out>/<name>.json (same data set and '
+        'epochs) and run only the missing methods and seeds')
+    parser.add_argument(
+        '--merge', nargs='+', metavar='JSON',
+        help='train nothing: merge these result files (one data set; a '
+        "later file's run of a method and seed replaces an earlier one's) "
+        'into <out>/<name>')
+    parser.add_argument(
         '--no-tsne', dest='tsne', action='store_false',
         help='skip the t-SNE maps of the features')
     parser.set_defaults(**defaults)
     args = parser.parse_args(argv)
+    if args.merge and args.resume:
+        parser.error('--merge trains nothing, so it has nothing to --resume')
     if args.data_root is None:
         args.data_root = osp.join(REPO_ROOT, 'data', args.dataset)
     for flag, value in (('--epochs', args.epochs),
@@ -63,3 +76,10 @@ def parse_args(argv=None, defaults=None):
         if value is not None and value < 1:
             parser.error(f'{flag} {value}: expected >= 1')
     return args
+
+
+def main(argv=None, defaults=None) -> list:
+    """Run (or, with ``--merge``, merge) what the command line asks for;
+    returns the runs."""
+    args = parse_args(argv, defaults)
+    return merge_quality(args) if args.merge else run_quality(args)

@@ -12,12 +12,11 @@ from hexa_mm.engine.hooks import KNNEvalHook, OnlineLinearProbeHook
 from hexa_mm.evaluation import (build_probe_model, extract_features,
                                 knn_accuracy, linear_probe_top1,
                                 sequential_loader, standardize)
+from hexa_mm.utils.errors import UserError
 from hexa_mm.visualization import save_feature_map, tsne_embedding
-from ..report_io import write_json, write_text
 from .hardness import epoch_hardness
 from .methods import KNN_K, KNN_T, RANDOM, eval_datasets, method_cfg
-from .plot import plot
-from .summary import markdown, summarize
+from .result_files import read_runs, write_results
 
 
 def final_scores(model, args, tsne_path=None, title=''):
@@ -93,33 +92,50 @@ def random_init(seed, args):
     return runs
 
 
-def write_results(runs, args):
-    stem = osp.join(args.out, args.name)
-    rows = summarize(runs)
-    table = markdown(rows)
-    write_json(stem + '.json',
-               dict(dataset=args.dataset, summary=rows, runs=runs))
-    write_text(stem + '.md', table + '\n')
-    plot(runs, stem + '.png', args.dataset)
-    return table
+def resumed_runs(args):
+    """``--resume``: the runs already in ``<args.out>/<args.name>.json``
+    (none if there is no such file yet), checked against the runs that
+    ``args`` asks for: the same data set, and each method's epochs."""
+    path = osp.join(args.out, args.name) + '.json'
+    if not (args.resume and osp.exists(path)):
+        if args.resume:
+            print(f'--resume: no {path} yet, so every run starts')
+        return []
+    runs = read_runs(path, args.dataset)[1]
+    for run in runs:
+        if run['method'] in args.methods and run['seed'] in args.seeds:
+            epochs = method_cfg(run['method'], run['seed'],
+                                args).train_cfg.max_epochs
+            if run['epochs'] != epochs:
+                raise UserError(
+                    f"{path}: {run['method']}, seed {run['seed']} ran "
+                    f"{run['epochs']} epochs, this run asks for {epochs}; "
+                    'resume with the same --epochs or choose another --name')
+    return runs
 
 
 def run_quality(args) -> list:
     """Pre-train every method of ``args`` (the tool's command line) on every
     seed, score the random bars, write the results after every run; returns
-    the runs."""
+    the runs. With ``args.resume``, the runs already in the result file are
+    kept, not repeated."""
     # As the configs do, for the eval pipeline. The embedded set's data set
     # class exports it on first use.
     init_default_scope('mmselfsup')
-    runs = []
+    runs = resumed_runs(args)
+    done = {(r['method'], r['seed']) for r in runs}
+    stem = osp.join(args.out, args.name)
     for seed in args.seeds:
-        runs.extend(random_init(seed, args))
+        if (next(iter(RANDOM)), seed) not in done:
+            runs.extend(random_init(seed, args))
         for method in args.methods:
+            if (method, seed) in done:
+                print(f'== {method}, seed {seed}: in {stem}.json ==')
+                continue
             print(f'== {method}, seed {seed} ==', flush=True)
             runs.append(pretrain(method, seed, args))
-            write_results(runs, args)
-    table = write_results(runs, args)
+            write_results(runs, args.dataset, stem)
+    table = write_results(runs, args.dataset, stem)
     print('\n' + table + '\n')
-    stem = osp.join(args.out, args.name)
     print(f'results: {stem}.md, {stem}.json, {stem}.png')
     return runs
