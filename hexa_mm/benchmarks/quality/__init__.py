@@ -12,6 +12,6 @@ from .summary import ONE_SEED_NOTE, markdown, summarize
 
 __all__ = [
     'BASELINES', 'DATASETS', 'DEMO', 'KNN_K', 'KNN_T', 'METHODS',
-    'ONE_SEED_NOTE', 'RANDOM', 'markdown', 'main', 'merge_quality', 'method_cfg',
-    'method_config', 'parse_args', 'run_quality', 'summarize'
+    'ONE_SEED_NOTE', 'RANDOM', 'main', 'markdown', 'merge_quality',
+    'method_cfg', 'method_config', 'parse_args', 'run_quality', 'summarize'
 ]
