@@ -92,14 +92,14 @@ def random_init(seed, args):
     return runs
 
 
-def resumed_runs(args):
-    """``--resume``: the runs already in ``<args.out>/<args.name>.json``
-    (none if there is no such file yet), checked against the runs that
-    ``args`` asks for: the same data set, and each method's epochs."""
-    path = osp.join(args.out, args.name) + '.json'
-    if not (args.resume and osp.exists(path)):
-        if args.resume:
-            print(f'--resume: no {path} yet, so every run starts')
+def resumed_runs(args, path):
+    """``--resume``: the runs already in the result file ``path`` (none if
+    there is no such file yet), checked against the runs that ``args`` asks
+    for: the same data set, and each method's epochs."""
+    if not args.resume:
+        return []
+    if not osp.exists(path):
+        print(f'--resume: no {path} yet, so every run starts')
         return []
     runs = read_runs(path, args.dataset)[1]
     for run in runs:
@@ -122,9 +122,9 @@ def run_quality(args) -> list:
     # As the configs do, for the eval pipeline. The embedded set's data set
     # class exports it on first use.
     init_default_scope('mmselfsup')
-    runs = resumed_runs(args)
-    done = {(r['method'], r['seed']) for r in runs}
     stem = osp.join(args.out, args.name)
+    runs = resumed_runs(args, stem + '.json')
+    done = {(r['method'], r['seed']) for r in runs}
     for seed in args.seeds:
         if (next(iter(RANDOM)), seed) not in done:
             runs.extend(random_init(seed, args))
