@@ -72,13 +72,13 @@ METHODS = {
     }),
     'deepclusterv2': ('configs/deepclusterv2_r18_digits.py', {}),
     'hexa_dcluster': ('configs/hexa_dcluster_r18_digits.py', {}),
-    # The weighting grid: HEXA-MoCo's convention (weights summing to 1, the
-    # base algorithm's gradient scale) on HEXA-DCluster, whose configs weigh
-    # each term 1.
-    'hexa_dcluster_thirds': ('configs/hexa_dcluster_r18_digits.py', {
-        'model.w_clean': 1 / 3,
-        'model.w_adv': 1 / 3,
-        'model.w_mix': 1 / 3
+    # The weighting grid: the embedded sets' configs weigh HEXA-DCluster's
+    # terms 1/3 each (weights summing to 1, as HEXA-MoCo's); the ImageNet
+    # configs weigh each 1.
+    'hexa_dcluster_ones': ('configs/hexa_dcluster_r18_digits.py', {
+        'model.w_clean': 1.,
+        'model.w_adv': 1.,
+        'model.w_mix': 1.
     }),
 }
 #: Method -> what it is compared with seed by seed: a HEXA method with the
@@ -97,7 +97,7 @@ BASELINES = {
     'hexa_moco_bn_tracked': 'hexa_moco',
     'hexa_moco_eps4': 'mocov2',
     'hexa_dcluster': 'deepclusterv2',
-    'hexa_dcluster_thirds': 'deepclusterv2',
+    'hexa_dcluster_ones': 'deepclusterv2',
 }
 #: The random-init rows: name -> build_probe_model's random_init.
 RANDOM = {
