@@ -248,3 +248,24 @@ def test_a_config_is_formatted_once_and_as_yapf_formats_it():
     style = dict(based_on_style='pep8', column_limit=79)
     assert (yapf_api.FormatCode(source, style_config=style) ==
             yapf_api.FormatCode.__wrapped__(source, style_config=style))
+
+
+def test_each_dataset_subset_gets_its_own_copies():
+    """MMEngine's ``get_subset`` copied every data set with one deepcopy memo
+    per process: a second subset shared the first one's pipeline, and a run
+    that built subsets twice in one process (``--resume`` after a run) found
+    an old data set in its pipeline. The work-around gives each copy its
+    own memo."""
+    from mmengine.dataset import BaseDataset
+
+    class Listed(BaseDataset):
+
+        def load_data_list(self):
+            return [dict(img_path=f'{i}.png') for i in range(4)]
+
+    full = Listed(pipeline=[lambda results: results], serialize_data=False)
+    first, second = full.get_subset([0]), full.get_subset([1, 2])
+    assert [len(first), len(second)] == [1, 2]
+    assert first.pipeline is not second.pipeline
+    assert first.pipeline.transforms is not second.pipeline.transforms
+    assert first.pipeline is not full.pipeline

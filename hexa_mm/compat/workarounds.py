@@ -266,6 +266,29 @@ def _format_each_config_once() -> None:
     yapf_api.FormatCode = patched
 
 
+def _copy_datasets_with_a_fresh_memo() -> None:
+    """Bug: mmengine (<= 0.11.0rc3) ``BaseDataset._copy_without_annotation``
+    takes ``memo=dict()``, one memo for every call in the process.
+
+    ``get_subset`` (MMPretrain's semi-supervised and k-shot subsets,
+    hexa_mm's ``LabelSubset``) copies the data set through it, so a second
+    subset gets the first one's copies of every attribute (two subsets, one
+    pipeline object), and once a copied data set is freed, its id, which the
+    memo holds without keeping the object alive, can come back as a new
+    transform's, whose "copy" is then the old data set: a second run in one
+    process failed at random with ``'ImageNet' object is not callable`` in
+    its pipeline. Give every call its own memo.
+    """
+    from mmengine.dataset import BaseDataset
+    copy_without_annotation = BaseDataset._copy_without_annotation
+
+    def patched(self, memo=None):
+        return copy_without_annotation(self, {} if memo is None else memo)
+
+    patched.__wrapped__ = copy_without_annotation
+    BaseDataset._copy_without_annotation = patched
+
+
 _applied = False
 
 
@@ -283,4 +306,5 @@ def apply_workarounds() -> None:
     _sync_batch_norm_over_gloo()
     _shut_down_loader_workers_after_each_run()
     _format_each_config_once()
+    _copy_datasets_with_a_fresh_memo()
     _applied = True
