@@ -181,14 +181,23 @@ def test_imagenet_recipe(config):
 @pytest.mark.parametrize('config', SHAPES)
 def test_shapes_configs_keep_the_digits_recipe(config):
     """One recipe family: the shapes configs change the data (set, colour
-    jitter, the bank's size), not the method, network, input or schedule."""
+    jitter, the bank's size), the number of epochs and, for the DeepCluster
+    family, the low-resolution crops (off); not the method, network, input,
+    crop scales, optimizer or the schedule's shape."""
     from mmengine.config import Config
     shapes = Config.fromfile(osp.join(CONFIGS, config))
     digits = Config.fromfile(
         osp.join(CONFIGS, config.replace('_shapes', '_digits')))
-    for key in ('optim_wrapper', 'param_scheduler', 'train_cfg', 'randomness',
-                'default_hooks'):
+    for key in ('optim_wrapper', 'randomness', 'default_hooks'):
         assert shapes[key] == digits[key], key
+    assert (digits.train_cfg.max_epochs, shapes.train_cfg.max_epochs) == (25,
+                                                                          100)
+    assert shapes.max_epochs == shapes.train_cfg.max_epochs
+    # The digits' cosine schedule, stretched over the shapes' epochs.
+    stretched = [
+        dict(s, T_max=100, end=100) for s in digits.param_scheduler
+    ]
+    assert shapes.param_scheduler == stretched
     assert shapes.train_dataloader.batch_size == (
         digits.train_dataloader.batch_size)
     model = shapes.model.to_dict()
@@ -198,12 +207,16 @@ def test_shapes_configs_keep_the_digits_recipe(config):
     assert model == digits.model.to_dict()
     dataset = shapes.train_dataloader.dataset
     assert (dataset.type, dataset.split) == ('ShapesDataset', 'train')
-    crops = [group[0] for group in dataset.pipeline[1].transforms]
-    digits_crops = [
-        group[0] for group in digits.train_dataloader.dataset.pipeline[1].
-        transforms
+    views, digits_views = (dataset.pipeline[1],
+                           digits.train_dataloader.dataset.pipeline[1])
+    assert [group[0] for group in views.transforms] == [
+        group[0] for group in digits_views.transforms
     ]
-    assert crops == digits_crops
+    # The DeepCluster family drops its 8-pixel crops on the shapes: they cut
+    # the outline (configs/_base_/shapes_data.py).
+    expected_views = ([2, 0] if digits_views.num_views == [2, 2] else
+                      digits_views.num_views)
+    assert views.num_views == expected_views
     probe, = [h for h in shapes.custom_hooks
               if h.type == 'OnlineLinearProbeHook']
     assert probe.val_dataset.type == 'ShapesDataset'

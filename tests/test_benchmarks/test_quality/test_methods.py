@@ -5,9 +5,10 @@ import pytest
 from mmengine.registry import init_default_scope
 
 from hexa_mm.benchmarks.quality import parse_args
-from hexa_mm.benchmarks.quality.methods import (BASELINES, DATASETS, METHODS,
+from hexa_mm.benchmarks.quality.methods import (BASELINES, DATASETS,
+                                                DCLUSTER_NUM_VIEWS, METHODS,
                                                 method_cfg)
-from mmselfsup.registry import MODELS
+from mmselfsup.registry import MODELS, TRANSFORMS
 
 
 def _attribute(model, dotted):
@@ -28,7 +29,11 @@ def test_every_method_builds_with_its_overrides(method, dataset, tmp_path):
     cfg = method_cfg(method, 0, args)
     model = MODELS.build(cfg.model)
     for key, value in METHODS[method][1].items():
-        if key in ('model.w_adv', 'model.w_mix') and value == 0:
+        if key == DCLUSTER_NUM_VIEWS:
+            views = TRANSFORMS.build(cfg.train_dataloader.dataset.pipeline[1])
+            assert views.num_views == value
+            assert len(views.transforms) == sum(value)
+        elif key in ('model.w_adv', 'model.w_mix') and value == 0:
             # A weight of 0 switches its term off: no generator is built.
             kind = 'adversarial' if key == 'model.w_adv' else 'cutmix'
             assert getattr(model, kind) is None, key
