@@ -28,10 +28,12 @@ ONE_GPU = ['mocov2_r50_1xb256_200e.py', 'hexa_moco_r50_1xb256_200e.py',
            'deepclusterv2_r50_1xb256_200e.py',
            'hexa_dcluster_r50_1xb256_200e.py']
 DIGITS = ['mocov2_r18_digits.py', 'hexa_moco_r18_digits.py',
-          'deepclusterv2_r18_digits.py', 'hexa_dcluster_r18_digits.py']
+          'hexa_moco_cutmix_r18_digits.py', 'deepclusterv2_r18_digits.py',
+          'hexa_dcluster_r18_digits.py']
 #: The digits recipe on the embedded shapes.
 SHAPES = ['mocov2_r18_shapes.py', 'hexa_moco_r18_shapes.py',
-          'deepclusterv2_r18_shapes.py', 'hexa_dcluster_r18_shapes.py']
+          'hexa_moco_cutmix_r18_shapes.py', 'deepclusterv2_r18_shapes.py',
+          'hexa_dcluster_r18_shapes.py']
 #: The embedded sets' configs: a few images of the set, no size override.
 EMBEDDED = DIGITS + SHAPES
 #: The configs this module runs end to end (tests/test_configs/
@@ -224,6 +226,31 @@ def test_shapes_configs_keep_the_digits_recipe(config):
         h.type for h in digits.custom_hooks]
 
 
+@pytest.mark.parametrize('dataset', ['digits', 'shapes'])
+def test_cutmix_configs_are_hexa_moco_without_adversarial_queries(dataset):
+    """The measured best HEXA-MoCo setting: the paper's config with its
+    adversarial term off and the two left weighed a half each."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmselfsup.registry import MODELS
+    cutmix = Config.fromfile(
+        osp.join(CONFIGS, f'hexa_moco_cutmix_r18_{dataset}.py'))
+    paper = Config.fromfile(osp.join(CONFIGS, f'hexa_moco_r18_{dataset}.py'))
+    for key in ('optim_wrapper', 'param_scheduler', 'train_dataloader',
+                'custom_hooks', 'train_cfg'):
+        assert cutmix[key] == paper[key], key
+    weights = {k: cutmix.model.pop(k) for k in ('w_clean', 'w_adv', 'w_mix')}
+    assert weights == dict(w_clean=0.5, w_adv=0., w_mix=0.5)
+    for key in weights:
+        paper.model.pop(key)
+    assert cutmix.model == paper.model
+    init_default_scope('mmselfsup')
+    model = MODELS.build(Config.fromfile(
+        osp.join(CONFIGS, f'hexa_moco_cutmix_r18_{dataset}.py')).model)
+    # No adversarial generator is built, so no attack pass is paid for.
+    assert model.adversarial is None and model.cutmix is not None
+
+
 @pytest.mark.parametrize('config', [c for c in PRETRAIN_CONFIGS
                                     if c.startswith('hexa_')])
 def test_hexa_loss_weights(config):
@@ -231,9 +258,11 @@ def test_hexa_loss_weights(config):
     HEXA algorithms weigh the clean, adversarial and cut-mixed terms 1/3 each
     (the base algorithm's gradient scale; docs/benchmarks.md, "Five seeds");
     at ImageNet scale the clean term keeps the paper's weight of 1 and the hard
-    terms hexa_mm's default of 1."""
+    terms hexa_mm's default of 1. Weights sum to 1 on the embedded sets, so
+    the cut-mix-only configs weigh their two terms a half each."""
     from mmengine.config import Config
     model = Config.fromfile(osp.join(CONFIGS, config)).model
     weights = [model.w_clean, model.w_adv, model.w_mix]
-    expected = 1 / 3 if config in EMBEDDED else 1.
-    assert weights == pytest.approx([expected] * 3)
+    expected = ([1 / 2, 0., 1 / 2] if 'cutmix' in config else
+                [1 / 3] * 3 if config in EMBEDDED else [1.] * 3)
+    assert weights == pytest.approx(expected)

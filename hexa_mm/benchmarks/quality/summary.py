@@ -39,18 +39,30 @@ def _diff_cell(row, key):
             (f' (p {p:.2f})' if p is not None else ''))
 
 
+def _baseline(method, methods_run):
+    """What ``method`` is compared with: its :data:`BASELINES` entry or, when
+    that did not run, the nearest one up the chain that did (a run of
+    ``hexa_moco_half`` beside ``mocov2`` alone compares with ``mocov2``);
+    the direct entry when none ran, to say so."""
+    direct = baseline = BASELINES.get(method)
+    while baseline is not None and baseline not in methods_run:
+        baseline = BASELINES.get(baseline)
+    return baseline or direct
+
+
 def summarize(runs):
     """One row per method: means and spreads over its seeds and, for a HEXA
     method, the mean and spread of its per-seed difference to what it is
-    compared with (:data:`BASELINES`) on the same seeds: the paired
+    compared with (:func:`_baseline`) on the same seeds: the paired
     comparison, which the seed's share of the noise (data order,
     initialisation) disturbs least."""
     rows = []
-    for method in dict.fromkeys(r['method'] for r in runs):
+    methods_run = dict.fromkeys(r['method'] for r in runs)
+    for method in methods_run:
         mine = [r for r in runs if r['method'] == method]
         row = dict(method=method, seeds=len(mine), epochs=mine[0]['epochs'],
                    minutes=round(statistics.fmean(r['minutes'] for r in mine),
-                                 2), baseline=BASELINES.get(method))
+                                 2), baseline=_baseline(method, methods_run))
         base = {r['seed']: r for r in runs if r['method'] == row['baseline']}
         paired = [r for r in mine if r['seed'] in base]
         if all('online_linear_top1' in r for r in mine):

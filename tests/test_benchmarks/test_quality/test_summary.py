@@ -49,3 +49,22 @@ def test_a_one_seed_comparison_says_what_it_cannot_show():
     assert table.endswith(quality.ONE_SEED_NOTE)
     # Baselines alone compare nothing: no warning.
     assert quality.ONE_SEED_NOTE not in quality.markdown(rows[:1])
+
+
+def test_a_method_whose_baseline_did_not_run_compares_further_up():
+    # hexa_moco_half -> hexa_moco (not run) -> mocov2 (run).
+    runs = [
+        dict(method=m, seed=s, epochs=3, minutes=1., knn_top1=k + s,
+             linear_top1=k, curve=[]) for s in (0, 1)
+        for m, k in (('mocov2', 80), ('hexa_moco_half', 83))
+    ]
+    base, half = quality.summarize(runs)
+    assert half['baseline'] == 'mocov2' and half['knn_top1_diff'] == 3
+    # With hexa_moco run too, the direct comparison wins.
+    runs += [dict(runs[0], method='hexa_moco', knn_top1=90, seed=s)
+             for s in (0, 1)]
+    assert quality.summarize(runs)[1]['baseline'] == 'hexa_moco'
+    # Nothing up the chain ran: the table names the direct baseline.
+    alone = quality.summarize([r for r in runs
+                               if r['method'] == 'hexa_moco_half'])
+    assert quality.markdown(alone).count('| hexa_moco not run |') == 1
