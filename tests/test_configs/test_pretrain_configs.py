@@ -236,6 +236,10 @@ def test_cutmix_configs_are_hexa_moco_without_adversarial_queries(dataset):
     cutmix = Config.fromfile(
         osp.join(CONFIGS, f'hexa_moco_cutmix_r18_{dataset}.py'))
     paper = Config.fromfile(osp.join(CONFIGS, f'hexa_moco_r18_{dataset}.py'))
+    init_default_scope('mmselfsup')
+    model = MODELS.build(cutmix.model)
+    # No adversarial generator is built, so no attack pass is paid for.
+    assert model.adversarial is None and model.cutmix is not None
     for key in ('optim_wrapper', 'param_scheduler', 'train_dataloader',
                 'custom_hooks', 'train_cfg'):
         assert cutmix[key] == paper[key], key
@@ -244,11 +248,6 @@ def test_cutmix_configs_are_hexa_moco_without_adversarial_queries(dataset):
     for key in weights:
         paper.model.pop(key)
     assert cutmix.model == paper.model
-    init_default_scope('mmselfsup')
-    model = MODELS.build(Config.fromfile(
-        osp.join(CONFIGS, f'hexa_moco_cutmix_r18_{dataset}.py')).model)
-    # No adversarial generator is built, so no attack pass is paid for.
-    assert model.adversarial is None and model.cutmix is not None
 
 
 @pytest.mark.parametrize('config', [c for c in PRETRAIN_CONFIGS
