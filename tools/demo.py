@@ -3,10 +3,11 @@
     python tools/demo.py [--epochs N] [--seeds 0 ...] [--methods ...]
         [--out results] [--work-dir work_dirs/demo]
 
-``make demo``: MoCo-v2, HEXA-MoCo, DeepCluster-v2 and HEXA-DCluster pre-train
-with the same budget and seed (per-epoch log lines and kNN scores), then each
-frozen backbone is scored by kNN and by a linear probe beside a randomly
-initialised backbone of the same architecture. Prints the table and writes
+``make demo``: MoCo-v2, HEXA-MoCo (the paper's setting, and cut-mixed queries
+only), DeepCluster-v2 and HEXA-DCluster pre-train with the same budget and
+seed (per-epoch log lines and kNN scores), then each frozen backbone is scored
+by kNN and by a linear probe beside two randomly initialised backbones of the
+same architecture. Prints the table and writes
 ``results/demo.md``, ``demo.json`` and the plot ``demo.png`` (kNN top-1 against
 epoch). It is ``tools/benchmarks/quality.py`` with the demo's defaults: more
 ``--seeds`` turn it into the quality benchmark.

@@ -18,7 +18,7 @@ quality_tool = load_tool('benchmarks/quality')
 
 
 def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
-    """What ``make demo`` runs (its four methods), for 1 epoch (the kNN
+    """What ``make demo`` runs (its five methods), for 1 epoch (the kNN
     curve of several epochs: test_knn_eval_hook.py), without its t-SNE maps
     (test_demo_monitoring.py)."""
     out = tmp_path / 'results'
@@ -29,7 +29,8 @@ def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
         str(tmp_path / 'work'), '--no-tsne'
     ])
     randoms = ['random init', 'random init (PyTorch default)']
-    methods = ['mocov2', 'hexa_moco', 'deepclusterv2', 'hexa_dcluster']
+    methods = ['mocov2', 'hexa_moco', 'hexa_moco_cutmix', 'deepclusterv2',
+               'hexa_dcluster']
     assert quality.DEMO['methods'] == methods
     assert [r['method'] for r in runs] == randoms + methods
     # Two initialisations of the random bar, two different scores.
@@ -42,14 +43,16 @@ def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
         # The last point of the curve and the final score: one backbone.
         assert run['curve'][-1][1] == run['knn_top1']
         # Hardness of the HEXA runs' hard examples, side by side with the
-        # same clean rows: the attack raises the loss.
+        # same clean rows: the attack raises the loss (the cut-mix setting
+        # makes no adversarial queries).
         if run['method'].startswith('hexa'):
             last = run['hardness']['last_epoch']
-            assert set(last) == {'clean_win', 'adv_win', 'mix_win',
-                                 'adv_ratio', 'mix_ratio'}
-            assert last['adv_ratio'] > 1 and last['mix_ratio'] > 1
-            assert all(0 <= last[k] <= 1 for k in ('clean_win', 'adv_win',
-                                                   'mix_win'))
+            kinds = ['mix'] if run['method'] == 'hexa_moco_cutmix' else [
+                'adv', 'mix']
+            assert set(last) == {'clean_win', *(f'{k}_win' for k in kinds),
+                                 *(f'{k}_ratio' for k in kinds)}
+            assert all(last[f'{k}_ratio'] > 1 for k in kinds)
+            assert all(0 <= last[f'{k}_win'] <= 1 for k in ['clean', *kinds])
         else:
             assert 'hardness' not in run
     for run in runs:
@@ -75,7 +78,7 @@ def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
     assert [row['method'] for row in saved['summary']] == randoms + methods
     rows = {row['method']: row for row in saved['summary']}
     scores = {r['method']: r for r in runs}
-    for hexa, base in (('hexa_moco', 'mocov2'),
+    for hexa, base in (('hexa_moco', 'mocov2'), ('hexa_moco_cutmix', 'mocov2'),
                        ('hexa_dcluster', 'deepclusterv2')):
         assert rows[hexa]['baseline'] == base
         for key in ('knn_top1', 'linear_top1'):
