@@ -103,6 +103,9 @@ def methods(family, backbone, batch, size):
           model_cfg('hexa_dcluster_r50_200e.py', backbone,
                     reuse_clean_grad=reuse, **num), 2)
          for reuse in (False, True)] + [
+            ('HEXA-DCluster CutMix only (w_adv=0)',
+             model_cfg('hexa_dcluster_r50_200e.py', backbone, w_adv=0.,
+                       **num), 2),
             (f'HEXA-DCluster hard_size={hard_size}',
              model_cfg('hexa_dcluster_r50_200e.py', backbone,
                        hard_size=hard_size, reuse_clean_grad=False, **num),

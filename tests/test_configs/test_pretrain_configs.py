@@ -29,11 +29,11 @@ ONE_GPU = ['mocov2_r50_1xb256_200e.py', 'hexa_moco_r50_1xb256_200e.py',
            'hexa_dcluster_r50_1xb256_200e.py']
 DIGITS = ['mocov2_r18_digits.py', 'hexa_moco_r18_digits.py',
           'hexa_moco_cutmix_r18_digits.py', 'deepclusterv2_r18_digits.py',
-          'hexa_dcluster_r18_digits.py']
+          'hexa_dcluster_r18_digits.py', 'hexa_dcluster_cutmix_r18_digits.py']
 #: The digits recipe on the embedded shapes.
 SHAPES = ['mocov2_r18_shapes.py', 'hexa_moco_r18_shapes.py',
           'hexa_moco_cutmix_r18_shapes.py', 'deepclusterv2_r18_shapes.py',
-          'hexa_dcluster_r18_shapes.py']
+          'hexa_dcluster_r18_shapes.py', 'hexa_dcluster_cutmix_r18_shapes.py']
 #: The embedded sets' configs: a few images of the set, no size override.
 EMBEDDED = DIGITS + SHAPES
 #: The configs this module runs end to end (tests/test_configs/
@@ -227,15 +227,18 @@ def test_shapes_configs_keep_the_digits_recipe(config):
 
 
 @pytest.mark.parametrize('dataset', ['digits', 'shapes'])
-def test_cutmix_configs_are_hexa_moco_without_adversarial_queries(dataset):
-    """The measured best HEXA-MoCo setting: the paper's config with its
-    adversarial term off and the two left weighed a half each."""
+@pytest.mark.parametrize('algorithm', ['hexa_moco', 'hexa_dcluster'])
+def test_cutmix_configs_are_hexa_without_adversarial_examples(
+        algorithm, dataset):
+    """Each HEXA algorithm's measured best setting on the embedded sets: the
+    paper's config with its adversarial term off and the two left weighed a
+    half each."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmselfsup.registry import MODELS
     cutmix = Config.fromfile(
-        osp.join(CONFIGS, f'hexa_moco_cutmix_r18_{dataset}.py'))
-    paper = Config.fromfile(osp.join(CONFIGS, f'hexa_moco_r18_{dataset}.py'))
+        osp.join(CONFIGS, f'{algorithm}_cutmix_r18_{dataset}.py'))
+    paper = Config.fromfile(osp.join(CONFIGS, f'{algorithm}_r18_{dataset}.py'))
     init_default_scope('mmselfsup')
     model = MODELS.build(cutmix.model)
     # No adversarial generator is built, so no attack pass is paid for.

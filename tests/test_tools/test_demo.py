@@ -18,7 +18,7 @@ quality_tool = load_tool('benchmarks/quality')
 
 
 def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
-    """What ``make demo`` runs (its five methods), for 1 epoch (the kNN
+    """What ``make demo`` runs (its six methods), for 1 epoch (the kNN
     curve of several epochs: test_knn_eval_hook.py), without its t-SNE maps
     (test_demo_monitoring.py)."""
     out = tmp_path / 'results'
@@ -30,7 +30,7 @@ def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
     ])
     randoms = ['random init', 'random init (PyTorch default)']
     methods = ['mocov2', 'hexa_moco', 'hexa_moco_cutmix', 'deepclusterv2',
-               'hexa_dcluster']
+               'hexa_dcluster', 'hexa_dcluster_cutmix']
     assert quality.DEMO['methods'] == methods
     assert [r['method'] for r in runs] == randoms + methods
     # Two initialisations of the random bar, two different scores.
@@ -43,11 +43,11 @@ def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
         # The last point of the curve and the final score: one backbone.
         assert run['curve'][-1][1] == run['knn_top1']
         # Hardness of the HEXA runs' hard examples, side by side with the
-        # same clean rows: the attack raises the loss (the cut-mix setting
-        # makes no adversarial queries).
+        # same clean rows: the attack raises the loss (the cut-mix settings
+        # make no adversarial examples).
         if run['method'].startswith('hexa'):
             last = run['hardness']['last_epoch']
-            kinds = ['mix'] if run['method'] == 'hexa_moco_cutmix' else [
+            kinds = ['mix'] if run['method'].endswith('_cutmix') else [
                 'adv', 'mix']
             assert set(last) == {'clean_win', *(f'{k}_win' for k in kinds),
                                  *(f'{k}_ratio' for k in kinds)}
@@ -79,7 +79,8 @@ def test_demo_writes_table_json_and_plot(digits_root, tmp_path, capsys):
     rows = {row['method']: row for row in saved['summary']}
     scores = {r['method']: r for r in runs}
     for hexa, base in (('hexa_moco', 'mocov2'), ('hexa_moco_cutmix', 'mocov2'),
-                       ('hexa_dcluster', 'deepclusterv2')):
+                       ('hexa_dcluster', 'deepclusterv2'),
+                       ('hexa_dcluster_cutmix', 'deepclusterv2')):
         assert rows[hexa]['baseline'] == base
         for key in ('knn_top1', 'linear_top1'):
             assert rows[hexa][key + '_diff'] == pytest.approx(

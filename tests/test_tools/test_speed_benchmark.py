@@ -96,7 +96,7 @@ def test_prints_and_writes_a_ratio_for_every_method(tmp_path, capsys):
                       TINY)
     assert [r['method'] for r in rows] == [
         'DeepCluster-v2', 'HEXA-DCluster', 'HEXA-DCluster reuse_clean_grad',
-        'HEXA-DCluster hard_size=3'
+        'HEXA-DCluster CutMix only (w_adv=0)', 'HEXA-DCluster hard_size=3'
     ]
     assert rows[0]['ratio_to_baseline'] == 1.0
     for row in rows:
@@ -117,7 +117,9 @@ def test_prints_and_writes_a_ratio_for_every_method(tmp_path, capsys):
     # Its floor, 18F / 6F, plus the clean backward's input gradient of the
     # first convolution (which the floor leaves out) and the figures.
     assert 3.0 < rows[2]['flop_ratio_to_baseline'] < 3.0 * (1 + 2 * FLOP_TOL)
-    assert 1 < rows[3]['flop_ratio_to_baseline'] < rows[1][
+    # Cut-mixed crops only: no attack, 2 trained hard crops (6F): 12F / 6F.
+    assert 2.0 < rows[3]['flop_ratio_to_baseline'] < 2.0 * (1 + 2 * FLOP_TOL)
+    assert 1 < rows[4]['flop_ratio_to_baseline'] < rows[1][
         'flop_ratio_to_baseline']
     # Peak memory: at least the model's state that two SGD steps hold
     # (weights, gradients, momentum, buffers such as the memory bank).

@@ -10,12 +10,12 @@ from .runs import run_quality
 
 DESCRIPTION = ('Does HEXA beat its baseline? Pre-train on an embedded data '
                'set (digits or shapes) over seeds.')
-#: ``make demo``: the two baselines and their HEXA versions, one seed, and
-#: HEXA-MoCo's measured best setting (cut-mixed queries only) beside the
-#: paper's.
+#: ``make demo``: the two baselines and their HEXA versions, one seed, each
+#: HEXA algorithm's measured best setting (cut-mixed hard examples only)
+#: beside the paper's.
 DEMO = dict(
     methods=['mocov2', 'hexa_moco', 'hexa_moco_cutmix', 'deepclusterv2',
-             'hexa_dcluster'],
+             'hexa_dcluster', 'hexa_dcluster_cutmix'],
     seeds=[0],
     name='demo',
     out=osp.join(REPO_ROOT, 'results'),

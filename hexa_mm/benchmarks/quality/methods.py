@@ -87,6 +87,8 @@ METHODS = {
         'model.w_adv': 1.,
         'model.w_mix': 1.
     }),
+    # Cut-mixed crops only (halves), as HEXA-MoCo's best setting.
+    'hexa_dcluster_cutmix': ('configs/hexa_dcluster_cutmix_r18_digits.py', {}),
 }
 #: Method -> what it is compared with seed by seed: a HEXA method with the
 #: baseline it extends, a cheaper HEXA-MoCo variant with the full setting.
@@ -107,6 +109,7 @@ BASELINES = {
     'hexa_moco_eps4': 'mocov2',
     'hexa_dcluster': 'deepclusterv2',
     'hexa_dcluster_ones': 'deepclusterv2',
+    'hexa_dcluster_cutmix': 'deepclusterv2',
     'hexa_dcluster_2crop': 'deepclusterv2_2crop',
 }
 #: The random-init rows: name -> build_probe_model's random_init.
