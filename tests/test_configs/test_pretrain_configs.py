@@ -230,7 +230,7 @@ def test_shapes_configs_keep_the_digits_recipe(config):
 @pytest.mark.parametrize('algorithm', ['hexa_moco', 'hexa_dcluster'])
 def test_cutmix_configs_are_hexa_without_adversarial_examples(
         algorithm, dataset):
-    """Each HEXA algorithm's measured best setting on the embedded sets: the
+    """Each HEXA algorithm's best setting measured on the embedded sets: the
     paper's config with its adversarial term off and the two left weighed a
     half each."""
     from mmengine.config import Config
