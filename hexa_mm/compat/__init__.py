@@ -27,7 +27,8 @@ from .private_api import (CHECKED_AGAINST, backward_uncounted,
                           torchvision_hsv_conversions)
 from .versions import (OPTIONAL, REQUIRED, IncompatibleStackError,
                        check_versions, find_version_problems)
-from .workarounds import apply_workarounds, module_exists
+from .workarounds import (apply_workarounds, exit_launched_worker,
+                          launched_worker, module_exists)
 
 check_versions()
 apply_workarounds()
@@ -39,7 +40,8 @@ __all__ = [
     'CHECKED_AGAINST', 'HAS_MMDET', 'IncompatibleStackError', 'OPTIONAL',
     'REQUIRED', 'apply_workarounds', 'atomic_write_bytes',
     'backward_uncounted', 'batch_norm_base', 'check_batch_norm_input',
-    'check_versions', 'find_version_problems', 'module_exists', 'normalizes',
+    'check_versions', 'exit_launched_worker', 'find_version_problems',
+    'launched_worker', 'module_exists', 'normalizes',
     'numpy_global_random_state', 'run_forward', 'runner_resumes',
     'set_metainfo', 'shut_down_loader_workers', 'torch_dispatch_mode',
     'torchvision_hsv_conversions'

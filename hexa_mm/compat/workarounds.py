@@ -6,6 +6,10 @@ still there (a release that renames one fails there, not in a run).
 """
 import importlib
 import importlib.util
+import logging
+import os
+import sys
+from typing import NoReturn
 
 from .atomic_io import atomic_write_bytes
 
@@ -287,6 +291,33 @@ def _copy_datasets_with_a_fresh_memo() -> None:
 
     patched.__wrapped__ = copy_without_annotation
     BaseDataset._copy_without_annotation = patched
+
+
+def launched_worker() -> bool:
+    """Whether torchrun, MMEngine's Slurm or MPI set-up made this process a
+    rank (each sets ``WORLD_SIZE``)."""
+    return 'WORLD_SIZE' in os.environ
+
+
+def exit_launched_worker() -> NoReturn:
+    """Bug: a gloo rank can abort at interpreter exit after a run that
+    succeeded (torch 2.14.1, CPU).
+
+    ``terminate called without an active exception`` (SIGABRT) ended one rank
+    of ``tools/dist_train.sh ... 2`` now and then (in ``tests/test_tools/
+    test_train.py``'s resumed 2-process run, the last checkpoint written and
+    the process group already destroyed). torchrun then stops the other rank
+    and reports the run as failed. Gloo's C++ threads hold objects that are
+    freed only while the interpreter finalises, when freeing them aborts
+    (pytorch/pytorch#179291: an atexit fix, proposed 2026-04 and abandoned).
+    A rank whose work is done and saved has nothing left to finalise: flush
+    what the interpreter would flush (logging, stdout, stderr) and leave with
+    ``os._exit(0)``, before finalisation begins.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(0)
 
 
 _applied = False

@@ -13,6 +13,8 @@ import os
 import sys
 from typing import Callable, Optional
 
+from ..compat import exit_launched_worker, launched_worker
+
 #: Exit status of a user error: argparse's for a bad command line, distinct
 #: from 1, what Python exits with on an uncaught exception (a crash).
 USER_ERROR_STATUS = 2
@@ -66,7 +68,9 @@ def run_cli(main: Callable[[], object], prog: Optional[str] = None) -> None:
     and, for a :class:`UserError` (also one that another exception was raised
     from), prints ``<prog>: error: <message>`` to stderr and exits with
     :data:`USER_ERROR_STATUS`. With ``--debug`` or ``HEXA_MM_DEBUG=1``, or for
-    any other exception, the exception propagates with its traceback.
+    any other exception, the exception propagates with its traceback. A rank
+    of a distributed launch whose ``main`` returned ends without interpreter
+    finalisation (:func:`hexa_mm.compat.exit_launched_worker`: gloo's exit bug).
     """
     debug = DEBUG_FLAG in sys.argv[1:] or os.environ.get(
         DEBUG_ENV, '') not in ('', '0')
@@ -80,3 +84,5 @@ def run_cli(main: Callable[[], object], prog: Optional[str] = None) -> None:
             raise
         print(f'{prog}: error: {user_message(found)}', file=sys.stderr)
         sys.exit(USER_ERROR_STATUS)
+    if launched_worker():
+        exit_launched_worker()

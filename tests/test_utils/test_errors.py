@@ -1,4 +1,5 @@
 """User errors end in one line and exit status 2; crashes keep tracebacks."""
+import os
 import os.path as osp
 import shutil
 import subprocess
@@ -90,7 +91,7 @@ def test_a_loader_workers_wrapping_is_taken_off():
 def _tool(args, cwd):
     return subprocess.run([sys.executable] + args, cwd=cwd,
                           capture_output=True, text=True, timeout=600,
-                          env={**__import__('os').environ,
+                          env={**os.environ,
                                'OMP_NUM_THREADS': '1'})
 
 
@@ -145,3 +146,32 @@ def test_corrupt_image(workers, tmp_path, digits_root):
     line = _one_error_line(proc)
     assert line.startswith(f'train.py: error: cannot read image {bad} '
                            '(sample 0)'), line
+
+
+@pytest.mark.parametrize('launched', [True, False])
+def test_a_launched_rank_skips_interpreter_finalisation(launched, tmp_path):
+    """gloo's exit abort (hexa_mm.compat.exit_launched_worker): a rank whose
+    main() returned leaves before finalisation, its output flushed; a process
+    that no launcher started finalises as usual."""
+    script = tmp_path / 'tool.py'
+    script.write_text(
+        'import atexit, logging, sys\n'
+        'from hexa_mm.utils import run_cli\n'
+        "atexit.register(lambda: print(' finalised', end=''))\n"
+        "logging.basicConfig(filename=sys.argv[1], level=logging.INFO)\n"
+        'def main():\n'
+        "    logging.getLogger('tool').info('saved')\n"
+        "    print('done', end='')\n"
+        'run_cli(main)\n')
+    # Buffered stdout, as in a pipe to a file: the flush has to be done.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ('WORLD_SIZE', 'PYTHONUNBUFFERED')}
+    if launched:
+        env['WORLD_SIZE'] = '2'
+    log = tmp_path / 'tool.log'
+    proc = subprocess.run([sys.executable, str(script), str(log)],
+                          cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout == ('done' if launched else 'done finalised')
+    assert log.read_text() == 'INFO:tool:saved\n'
