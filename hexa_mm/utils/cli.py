@@ -66,7 +66,9 @@ def close_distributed() -> None:
 
     MMEngine leaves the group to interpreter exit, where gloo's threads can
     abort the process ("terminate called without an active exception",
-    SIGABRT) after a run that otherwise succeeded.
+    SIGABRT) after a run that otherwise succeeded. Destroying it here made
+    that rare, not impossible: :func:`~hexa_mm.utils.run_cli` also ends a
+    launched rank before finalisation (``compat.exit_launched_worker``).
     """
     import torch.distributed as dist
     if dist.is_available() and dist.is_initialized():
