@@ -1,6 +1,6 @@
 # HEXA-DCluster with cut-mixed crops only, on the embedded digits: the best
 # HEXA-DCluster setting measured on the embedded sets
-# (docs/benchmarks.md, "Five seeds of cut-mixed crops only, DeepCluster
+# (docs/cutmix_five_seeds.md, "Five seeds of cut-mixed crops only, DeepCluster
 # pair"), at 2.0x DeepCluster-v2's FLOPs instead of 3.0x. The paper trains
 # adversarial crops too (configs/hexa_dcluster_r18_digits.py); on the shapes
 # that setting fell behind DeepCluster-v2, and this one is ahead of it on 4

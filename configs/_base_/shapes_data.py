@@ -14,7 +14,7 @@ shapes_train_size = 2000
 # The digits' cosine schedule over 100 epochs instead of 25: at 25, MoCo-v2's
 # kNN top-1 on the shapes was still rising (26.8, seed 0) and hardly above a
 # random backbone's (19.6); at 100 it is 43.2, linear 53.6 against 23.8
-# (docs/benchmarks.md, "The embedded shapes").
+# (docs/shapes.md).
 shapes_max_epochs = 100
 shapes_param_scheduler = [
     dict(
@@ -78,7 +78,7 @@ shapes_moco_dataloader = dict(
 # of the class. With them DeepCluster-v2's kNN stays at a random backbone's
 # (19.6 at 100 epochs, seed 0), with the two high-resolution crops alone (the
 # ImageNet 200-epoch configs' 2x224 recipe) it reaches 35.8
-# (docs/benchmarks.md, "The embedded shapes").
+# (docs/shapes.md).
 shapes_dcluster_dataloader = dict(
     dataset=_views([2, 0], [[shapes_crop, *shapes_color],
                             [shapes_small_crop, *shapes_color]],

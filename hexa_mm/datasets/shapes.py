@@ -37,7 +37,7 @@ SHAPES_CLASSES = ('circle', 'ring', 'square', 'frame', 'triangle', 'star',
 SHAPES_SIZE = 32
 #: Side of the shapes configs' network inputs (configs/_base_/shapes_data.py,
 #: ``shapes_size``): the digits recipe's 16, as 32x32 inputs cost four times
-#: the compute (docs/benchmarks.md, "The embedded shapes").
+#: the compute (docs/shapes.md).
 SHAPES_INPUT_SIZE = 16
 #: Labelled, indexed shapes for feature evaluation (kNN, probes).
 SHAPES_EVAL_PIPELINE = [
@@ -55,8 +55,7 @@ SHAPES_EVAL_PIPELINE = [
 #: its tilt from upright, in degrees (uniform in +-SHAPES_TILT). Drawing 2
 #: (2026-12-02): smaller shapes at any angle (radius 0.2-0.4, drawing 1) left
 #: every backbone at chance, supervised ones too (a 3-pixel star at the 16-pixel
-#: input is a blob, and a tilted square is a diamond): docs/benchmarks.md,
-#: "The embedded shapes".
+#: input is a blob, and a tilted square is a diamond): docs/shapes.md.
 SHAPES_RADIUS = (0.35, 0.48)
 SHAPES_TILT = 25
 #: Version of the drawing, in the export's marker: an export of another

@@ -258,7 +258,7 @@ def test_cutmix_configs_are_hexa_without_adversarial_examples(
 def test_hexa_loss_weights(config):
     """One weighting convention a family of configs: on the embedded sets both
     HEXA algorithms weigh the clean, adversarial and cut-mixed terms 1/3 each
-    (the base algorithm's gradient scale; docs/benchmarks.md, "Five seeds");
+    (the base algorithm's gradient scale; docs/hard_example_sweep.md, "Five seeds");
     at ImageNet scale the clean term keeps the paper's weight of 1 and the hard
     terms hexa_mm's default of 1. Weights sum to 1 on the embedded sets, so
     the cut-mix-only configs weigh their two terms a half each."""

@@ -23,7 +23,7 @@ hexa_dcluster_model = dict(
 # configs/hexa_moco_r18_digits.py weighs its terms (DeepCluster-v2's gradient
 # scale). Over 5 seeds on the digits it leads DeepCluster-v2 by +2.4 kNN / +1.1
 # linear (p 0.01 / 0.02), against +2.2 / +0.7 (p 0.06 / 0.12) with the weights
-# above (docs/benchmarks.md, "Five seeds").
+# above (docs/hard_example_sweep.md, "Five seeds").
 hexa_dcluster_sum1_model = dict(
     hexa_dcluster_model, w_clean=1 / 3, w_adv=1 / 3, w_mix=1 / 3)
 # reuse_clean_grad's two backward passes per step, under DDP.
