@@ -90,6 +90,9 @@ def methods(family, backbone, batch, size):
                               (0.5, True), (0.25, True))] + [
             ('HEXA-MoCo CutMix only (w_adv=0)',
              model_cfg(hexa, backbone, w_adv=0., **queue), 2),
+            ('HEXA-MoCo CutMix only (w_adv=0) hard_fraction=0.5',
+             model_cfg(hexa, backbone, w_adv=0., hard_fraction=0.5,
+                       **queue), 2),
             (f'HEXA-MoCo hard_size={hard_size}',
              model_cfg(hexa, backbone, hard_size=hard_size,
                        reuse_clean_grad=False, **queue), 2)]

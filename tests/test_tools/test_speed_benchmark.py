@@ -24,6 +24,7 @@ MOCO_FLOP_RATIOS = {
     'HEXA-MoCo hard_fraction=0.5 reuse_clean_grad': 7 / 4,
     'HEXA-MoCo hard_fraction=0.25 reuse_clean_grad': 5.5 / 4,
     'HEXA-MoCo CutMix only (w_adv=0)': 7 / 4,
+    'HEXA-MoCo CutMix only (w_adv=0) hard_fraction=0.5': 5.5 / 4,
 }
 #: What the count leaves out: the heads' matmuls, the first convolution's
 #: input gradient.
@@ -48,7 +49,9 @@ def test_every_moco_method_takes_a_training_step():
         'HEXA-MoCo hard_fraction=0.5',
         'HEXA-MoCo hard_fraction=0.5 reuse_clean_grad',
         'HEXA-MoCo hard_fraction=0.25 reuse_clean_grad',
-        'HEXA-MoCo CutMix only (w_adv=0)', 'HEXA-MoCo hard_size=3'
+        'HEXA-MoCo CutMix only (w_adv=0)',
+        'HEXA-MoCo CutMix only (w_adv=0) hard_fraction=0.5',
+        'HEXA-MoCo hard_size=3'
     ]
     flops = {}
     for name, cfg, crops in entries:

@@ -25,6 +25,10 @@ METHODS = {
     }),
     # Cut-mixed queries only (halves: MoCo-v2's gradient scale).
     'hexa_moco_cutmix': ('configs/hexa_moco_cutmix_r18_digits.py', {}),
+    # The same on half of each batch: 1.38x MoCo-v2's FLOPs instead of 1.75x.
+    'hexa_moco_cutmix_f0.5': ('configs/hexa_moco_cutmix_r18_digits.py', {
+        'model.hard_fraction': 0.5
+    }),
     # Stronger attacks (issue 15's sweep). The paper's eps = 2/255 held for
     # 224-pixel crops; 'scaled' keeps it at that reference size
     # (AdversarialGenerator's reference_size: 28/255 at the 16-pixel inputs).
@@ -99,6 +103,7 @@ BASELINES = {
     # A setting of its own (configs/hexa_moco_cutmix_r18_*.py), not an
     # ablation: compared with what it has to beat.
     'hexa_moco_cutmix': 'mocov2',
+    'hexa_moco_cutmix_f0.5': 'hexa_moco_cutmix',
     'hexa_moco_eps8': 'mocov2',
     'hexa_moco_scaled': 'mocov2',
     'hexa_moco_scaled_pgd3': 'mocov2',
