@@ -99,20 +99,18 @@ def methods(family, backbone, batch, size):
     num = dict(num_samples=max(4096, batch), head=dict(
         type='MultiPrototypeHead', num_heads=3, num_prototypes=300,
         feat_dim=128, temperature=0.1))
+    hexa = 'hexa_dcluster_r50_200e.py'
     return [
         ('DeepCluster-v2', model_cfg('deepclusterv2_r50_200e.py', backbone,
                                      **num), 2),
     ] + [('HEXA-DCluster' + (' reuse_clean_grad' if reuse else ''),
-          model_cfg('hexa_dcluster_r50_200e.py', backbone,
-                    reuse_clean_grad=reuse, **num), 2)
+          model_cfg(hexa, backbone, reuse_clean_grad=reuse, **num), 2)
          for reuse in (False, True)] + [
             ('HEXA-DCluster CutMix only (w_adv=0)',
-             model_cfg('hexa_dcluster_r50_200e.py', backbone, w_adv=0.,
-                       **num), 2),
+             model_cfg(hexa, backbone, w_adv=0., **num), 2),
             (f'HEXA-DCluster hard_size={hard_size}',
-             model_cfg('hexa_dcluster_r50_200e.py', backbone,
-                       hard_size=hard_size, reuse_clean_grad=False, **num),
-             2)]
+             model_cfg(hexa, backbone, hard_size=hard_size,
+                       reuse_clean_grad=False, **num), 2)]
 
 
 def make_batch(batch, size, crops, device):

@@ -88,10 +88,10 @@ def test_a_loader_workers_wrapping_is_taken_off():
     assert find_user_error(error) is error
 
 
-def _tool(args, cwd):
+def _tool(args, cwd, env=None):
     return subprocess.run([sys.executable] + args, cwd=cwd,
                           capture_output=True, text=True, timeout=600,
-                          env={**os.environ,
+                          env={**(os.environ if env is None else env),
                                'OMP_NUM_THREADS': '1'})
 
 
@@ -169,9 +169,7 @@ def test_a_launched_rank_skips_interpreter_finalisation(launched, tmp_path):
     if launched:
         env['WORLD_SIZE'] = '2'
     log = tmp_path / 'tool.log'
-    proc = subprocess.run([sys.executable, str(script), str(log)],
-                          cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, env=env)
+    proc = _tool([str(script), str(log)], ROOT, env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout == ('done' if launched else 'done finalised')
     assert log.read_text() == 'INFO:tool:saved\n'

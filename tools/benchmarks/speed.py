@@ -22,9 +22,10 @@ Families:
   moco:     MMSelfSup's stock MoCo (its own config) / HEXAMoCo with both hard
             terms off (our wrapper) / HEXA-MoCo at hard_fraction 1 and 0.5,
             with and without reuse_clean_grad, 0.25 with it, with cut-mixed
-            queries only (hard_fraction 1 and 0.5), and with ``hard_size`` (hard examples of copies
-            at 96/224 of the side) (``--wrapper-only``: the first two, to
-            check with many rounds that the wrapper costs nothing)
+            queries only (hard_fraction 1 and 0.5), and with ``hard_size``
+            (hard examples of copies at 96/224 of the side)
+            (``--wrapper-only``: the first two, to check with many rounds
+            that the wrapper costs nothing)
   dcluster: DeepCluster-v2 / HEXA-DCluster (both kinds on the 2 high-res crops),
             with and without reuse_clean_grad, with cut-mixed crops only,
             and with ``hard_size``
