@@ -2,6 +2,8 @@
 VENV    ?= .venv
 PYTHON  := $(VENV)/bin/python
 STAMP   := $(VENV)/.hexa_mm_installed
+# The env is rebuilt when what it is made from changes: the ranges, the tested
+# pins (requirements/constraints.txt), setup.py and the install script.
 REQS    := $(wildcard requirements/*.txt) setup.py tools/install_env.sh
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k moco -x"`.
 PYTEST_ARGS ?=

@@ -1,23 +1,32 @@
-"""Pre-train the baselines and their HEXA versions on the embedded digits, compare.
+"""Pre-train the baselines and their HEXA versions on the embedded digits,
+compare them at one seed.
 
-    python tools/demo.py [--epochs N] [--seeds 0 ...] [--methods ...]
-        [--out results] [--work-dir work_dirs/demo]
+    python tools/demo.py [--out results/demo] [--work-dir work_dirs/demo]
 
-``make demo``: MoCo-v2, HEXA-MoCo, DeepCluster-v2 and HEXA-DCluster (each
-HEXA algorithm in the paper's setting and with cut-mixed examples only)
-pre-train with the same budget and seed (per-epoch log lines and kNN scores),
-then each frozen backbone is scored by kNN and by a linear probe beside two
-randomly initialised backbones of the same architecture. Prints the table
-and writes ``results/demo.md``, ``demo.json`` and the plot ``demo.png`` (kNN
-top-1 against epoch). It is ``tools/benchmarks/quality.py`` with the demo's
-defaults: more ``--seeds`` turn it into the quality benchmark.
+``make demo``: runs ``protocols/demo.py`` (MoCo-v2 and DeepCluster-v2, each
+with HEXA as the paper designs it and with cut-mixed examples only, beside
+them and in place of half of the clean views), scores every frozen backbone
+by kNN and a linear probe beside two random backbones, prints the tables and
+writes ``results/demo/demo.json``, ``demo_digits.png`` (kNN and online-probe
+curves) and a t-SNE map per method. It is ``tools/benchmarks/quality.py run``
+with the demo protocol: one seed shows that each method trains, not which
+is better.
 """
+import os.path as osp
+import sys
+
 from hexa_mm.benchmarks import quality
 from hexa_mm.utils.errors import run_cli
 
+PROTOCOL = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                    'protocols', 'demo.py')
+
 
 def main(argv=None):
-    return quality.main(argv, defaults=quality.DEMO)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    return quality.main(['run', PROTOCOL, '--tsne'] + argv,
+                        defaults=dict(out=osp.join('results', 'demo'),
+                                      work_dir=osp.join('work_dirs', 'demo')))
 
 
 if __name__ == '__main__':

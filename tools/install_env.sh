@@ -3,6 +3,9 @@
 # package index:
 #   torch + torchvision -> mmcv 2.0.1 with compiled ops (built once, cached) ->
 #   mmengine, mmcls, mmselfsup, mmpretrain, mmdet -> hexa_mm (editable).
+# Every pip install is constrained by requirements/constraints.txt: the exact
+# set that is tested, inside the ranges that the other requirements/*.txt (and
+# setup.py) state.
 #
 # Usage: tools/install_env.sh [VENV_DIR]          (default: .venv in the checkout)
 # Environment:
@@ -17,6 +20,7 @@ VENV="${1:-$ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
 CACHE="${HEXA_MM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hexa_mm}"
 REQ="$ROOT/requirements"
+CONSTRAINTS="$REQ/constraints.txt"
 STAMP="$VENV/.hexa_mm_installed"
 
 log() { printf '[install_env] %s\n' "$*" >&2; }
@@ -26,12 +30,13 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 PY="$VENV/bin/python"
-PIP=("$PY" -m pip install --no-input)
+PIP=("$PY" -m pip install --no-input -c "$CONSTRAINTS")
 
 log "installing build tools and torch"
-"${PIP[@]}" -r "$REQ/torch.txt" "$(grep -E '^numpy' "$REQ/runtime.txt")" ninja
+"${PIP[@]}" -r "$REQ/torch.txt" numpy ninja
 
-MMCV_SPEC="$(grep -E '^mmcv==' "$REQ/mmcv.txt")"
+MMCV_SPEC="$(grep -E '^mmcv==' "$CONSTRAINTS")" ||
+  { log "$CONSTRAINTS pins no mmcv==VERSION to build"; exit 1; }
 MMCV_VERSION="${MMCV_SPEC#mmcv==}"
 TORCH_VERSION="$("$PY" -c 'import torch; print(torch.__version__)')"
 PY_TAG="$("$PY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
@@ -70,12 +75,16 @@ if ! "$PY" -c "import mmcv, mmcv.ops, sys; sys.exit(mmcv.__version__ != '$MMCV_V
   fi
   "${PIP[@]}" --no-deps --force-reinstall "$WHEEL_DIR"/mmcv-*.whl
 fi
-# mmcv's own (pure-Python) dependencies, which --no-deps skipped.
-"${PIP[@]}" addict packaging Pillow pyyaml yapf
+# mmcv's own dependencies, which --no-deps skipped (the wheel was built without
+# opencv-python-headless, so it requires opencv-python).
+"${PIP[@]}" addict opencv-python packaging Pillow pyyaml yapf
 
 log "installing the OpenMMLab stack and hexa_mm"
-"${PIP[@]}" -r "$REQ/runtime.txt" -r "$REQ/tests.txt"
+"${PIP[@]}" -r "$REQ/mmcv.txt" -r "$REQ/runtime.txt" -r "$REQ/optional.txt" \
+  -r "$REQ/tests.txt"
 "${PIP[@]}" --no-deps --no-build-isolation -e "$ROOT"
+# Every installed distribution's requirements hold (hexa_mm's ranges included).
+"$PY" -m pip check
 
 # Proves the stack imports together (and runs hexa_mm's version check).
 "$PY" -c 'import hexa_mm, mmcv.ops, mmdet.models, mmpretrain.models, mmselfsup.models; print("hexa_mm stack OK")'

@@ -35,9 +35,9 @@ SHAPES_CLASSES = ('circle', 'ring', 'square', 'frame', 'triangle', 'star',
                   'cross', 'crescent', 'arrow', 'semicircle')
 #: Side of the images.
 SHAPES_SIZE = 32
-#: Side of the shapes configs' network inputs (configs/_base_/shapes_data.py,
-#: ``shapes_size``): the digits recipe's 16, as 32x32 inputs cost four times
-#: the compute (docs/shapes.md).
+#: Side of the shapes configs' network inputs (configs/*_r18_shapes.py):
+#: the digits recipe's 16, as 32x32 inputs cost four times the compute
+#: (docs/shapes.md).
 SHAPES_INPUT_SIZE = 16
 #: Labelled, indexed shapes for feature evaluation (kNN, probes).
 SHAPES_EVAL_PIPELINE = [

@@ -57,8 +57,11 @@ def _init_parameters(cls) -> Iterator[inspect.Parameter]:
 
 def accepted_fields(cls) -> Set[str]:
     """Keyword arguments that ``cls(...)`` takes, following ``**kwargs`` up
-    the class hierarchy."""
-    return {'type', '_scope_'} | {p.name for p in _init_parameters(cls)}
+    the class hierarchy, and those that its ``**kwargs`` hand elsewhere
+    (``cls.forwarded_fields``, e.g. the HEXA algorithms' hard-example
+    settings)."""
+    return ({'type', '_scope_'} | {p.name for p in _init_parameters(cls)}
+            | set(getattr(cls, 'forwarded_fields', ())))
 
 
 #: What :func:`field_default` returns for an argument without a default.
@@ -129,8 +132,9 @@ def validate_config(cfg: Config, world_size: Optional[int] = None) -> None:
 
     wrapper = (cfg.get('model_wrapper_cfg') or {}).get(
         'type', 'MMDistributedDataParallel')
-    two_pass = (model.get('reuse_clean_grad') and model.get('adversarial')
-                and model.get('w_adv', 1) > 0)
+    # An attack takes its first step from the clean loss's backward: two
+    # backward passes a step.
+    two_pass = model.get('adversarial') and model.get('w_adv', 1) > 0
     if world_size > 1 and two_pass:
         cls = MODEL_WRAPPERS.get(wrapper) if isinstance(wrapper, str) else wrapper
         # By name in MMEngine's registry: utils imports no model.
@@ -138,8 +142,9 @@ def validate_config(cfg: Config, world_size: Optional[int] = None) -> None:
         if not (isinstance(cls, type) and isinstance(two_pass_ddp, type)
                 and issubclass(cls, two_pass_ddp)):
             raise ConfigError(
-                f'model.reuse_clean_grad=True takes two backward passes per '
-                f'step, which model_wrapper_cfg.type={wrapper!r} does not run; '
+                'model.adversarial: the attack takes its first step from the '
+                'clean loss\'s backward, two backward passes per step, which '
+                f'model_wrapper_cfg.type={wrapper!r} does not run; '
                 "set model_wrapper_cfg=dict(type="
                 "'TwoPassDistributedDataParallel')")
 

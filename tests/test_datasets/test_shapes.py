@@ -197,19 +197,24 @@ def test_bad_split_is_named(tmp_path):
         ShapesDataset(data_root=str(tmp_path / 'x'), split='test')
 
 
-def test_eval_pipeline_size_is_the_configs_input_size():
+@pytest.mark.parametrize('config', ['mocov2_r18_shapes.py',
+                                    'deepclusterv2_r18_shapes.py'])
+def test_eval_pipeline_size_is_the_configs_input_size(config):
     """hexa_mm.datasets.SHAPES_INPUT_SIZE (the evaluation pipeline), the
-    configs' shapes_size (the training crops) and the online probe's resize
-    are one number written three times."""
+    configs' training crops and the online probe's pipeline are one number,
+    and one pipeline, written several times."""
     import os.path as osp
 
     from mmengine.config import Config
 
     from hexa_mm.datasets import SHAPES_EVAL_PIPELINE, SHAPES_INPUT_SIZE
     root = osp.join(osp.dirname(__file__), '..', '..', 'configs')
-    base = Config.fromfile(osp.join(root, '_base_', 'shapes_data.py'))
-    assert base.shapes_size == SHAPES_INPUT_SIZE
+    cfg = Config.fromfile(osp.join(root, config))
+    views = cfg.train_dataloader.dataset.pipeline[1]
+    assert {group[0]['size'] for group in views.transforms} == {
+        SHAPES_INPUT_SIZE}
     resize, = [t for t in SHAPES_EVAL_PIPELINE if t['type'] == 'Resize']
     assert resize['scale'] == (SHAPES_INPUT_SIZE, SHAPES_INPUT_SIZE)
-    probe = base.shapes_online_probe.val_dataset.pipeline
-    assert probe == SHAPES_EVAL_PIPELINE
+    probe, = [h for h in cfg.custom_hooks
+              if h.type == 'OnlineLinearProbeHook']
+    assert probe.val_dataset.pipeline == SHAPES_EVAL_PIPELINE

@@ -1,47 +1,29 @@
-"""Does HEXA beat its baseline? Pre-train on an embedded set over seeds.
+"""Does HEXA beat its baseline? Run a protocol, report it, render it.
 
-    python tools/benchmarks/quality.py [--methods mocov2 hexa_moco ...]
-        [--seeds 0 1 2] [--epochs N] [--eval-interval E]
-        [--dataset digits|shapes] [--data-root data/DATASET]
-        [--out results/quality] [--work-dir work_dirs/quality]
-        [--name quality] [--resume]
-    python tools/benchmarks/quality.py --merge A.json B.json ... --name NAME
+    python tools/benchmarks/quality.py run PROTOCOL [--datasets ...]
+        [--methods ...] [--seeds ...] [--data-root data/{dataset}]
+        [--out results] [--work-dir work_dirs/quality] [--tsne]
+    python tools/benchmarks/quality.py status RESULT.json
+    python tools/benchmarks/quality.py report RESULT.json
+    python tools/benchmarks/quality.py render DOC.md ... [--check]
 
-``--dataset shapes`` runs each method's ``configs/*_r18_shapes.py`` (the
-digits recipe on the embedded shapes: 2,000 training and 500 validation
-images) and scores on the shapes; the text below says digits for both.
+A protocol (``protocols/*.py``, :mod:`hexa_mm.benchmarks.quality.protocol`)
+fixes before its runs the embedded sets, the methods and their baselines
+(configs, with ``cfg_options``), the seeds (the same for every method), the
+bar and whether it selects or reports. ``run`` pre-trains what is missing of
+it through MMEngine's Runner (per-epoch log lines, kNN every fifth of the
+run), scores each frozen backbone at the end by kNN (k = 20, T = 0.1) and a
+linear probe (logistic regression on the standardised features of the
+training split) on the validation split, beside two random backbones of the
+same architecture at each seed, and writes ``<out>/<protocol>.json`` after
+every run (an interruption loses nothing; a rerun continues; a protocol
+changed after its runs began is refused) and a plot per set. ``report``
+prints the tables of a complete result file: per method mean +- std over
+seeds, per comparison the paired difference with its raw and Holm-corrected
+p (two-sided paired t-test), and whether it clears the bar. ``render``
+rewrites the tables that README and docs render from result files.
 
-Every method pre-trains through MMEngine's Runner with the same budget and seed
-(per-epoch log lines), scored every ``--eval-interval`` epochs by weighted kNN
-(k = 20, T = 0.1) on the 500 validation digits, and at the end by kNN and by a
-linear probe (logistic regression on the frozen, standardised features of the
-1,297 training digits). Each seed also scores two randomly initialised
-backbones of the same architecture, the bars to beat: the modules' own
-initialisation (Kaiming for ResNet: where pre-training starts, and the random
-init of every other tool), and PyTorch's default initialisation, a higher bar
-on these small images (hexa_mm.evaluation.probe). Per method it reports the
-mean and the spread (population std) over seeds, and writes, after every run so
-that an interruption loses nothing already measured::
-
-    <out>/<name>.json   every run: per-epoch kNN curve, final scores, minutes
-    <out>/<name>.md     the table, with each HEXA method's difference to
-                        its baseline (a cheaper HEXA-MoCo variant's to the
-                        full setting) seed by seed (mean +- std, and the
-                        paired t-test p-value over the seeds)
-    <out>/<name>.png    kNN top-1 against epoch, mean +- std over seeds,
-                        the random backbones as dashed lines; beside it the
-                        online linear probe's top-1 against epoch, for the
-                        configs that run one (the digits configs do)
-    <out>/<name>_tsne/<method>_seed<seed>.png
-                        t-SNE map of the frozen backbone's features of the
-                        validation digits, per method and random backbone
-                        (first seed only; --no-tsne skips them)
-
-``--resume`` keeps the runs already in ``<out>/<name>.json`` and runs only
-the missing ones; ``--merge`` trains nothing and writes the runs of several
-result files (a grid run in pieces) as one table.
-
-``tools/demo.py`` is this benchmark with one seed and the demo's budget.
+``tools/demo.py`` runs ``protocols/demo.py``.
 """
 from hexa_mm.benchmarks.quality import main
 from hexa_mm.utils.errors import run_cli

@@ -15,12 +15,13 @@ warmup_scheduler = dict(
 deepclusterv2_schedules = {
     f'e{epochs}': [
         warmup_scheduler,
-        # ... and its cosine ends at final_lr 0.0048 = peak / 1000 (0.6e-3
-        # at this repository's 8 x 64 batch).
+        # ... and its cosine ends at final_lr 0.0048 = peak / 1000. A ratio,
+        # not an lr: auto_scale_lr (other batch sizes) scales the peak, and
+        # the final lr must follow it.
         dict(
             type='CosineAnnealingLR',
             T_max=epochs - warmup_epochs,
-            eta_min=0.6e-3,
+            eta_min_ratio=1e-3,
             by_epoch=True,
             begin=warmup_epochs,
             end=epochs,

@@ -1,88 +1,95 @@
-"""The command line that ``tools/benchmarks/quality.py`` and ``tools/demo.py``
-share (the demo is the benchmark with its own defaults)."""
+"""The command line of ``tools/benchmarks/quality.py`` (and ``tools/demo.py``,
+which runs the demo protocol): run a protocol, show where it stands, report
+it, render the documents' result blocks."""
 import argparse
 import os.path as osp
+from typing import List, Optional
 
-from ..paths import REPO_ROOT
-from .methods import DATASETS, METHODS
-from .result_files import merge_quality
-from .runs import run_quality
+from hexa_mm.utils.errors import UserError
+from .plot import plot
+from .protocol import load_protocol
+from .render import comparisons_table, provenance, render_documents, scores_table
+from .result_files import protocol_of, read_results, result_path
+from .runs import run_protocol
+from .summary import missing_runs, require_complete
 
-DESCRIPTION = ('Does HEXA beat its baseline? Pre-train on an embedded data '
-               'set (digits or shapes) over seeds.')
-#: ``make demo``: the two baselines and their HEXA versions, one seed, each
-#: HEXA algorithm's measured best setting (cut-mixed hard examples only)
-#: beside the paper's.
-DEMO = dict(
-    methods=['mocov2', 'hexa_moco', 'hexa_moco_cutmix', 'deepclusterv2',
-             'hexa_dcluster', 'hexa_dcluster_cutmix'],
-    seeds=[0],
-    name='demo',
-    out=osp.join(REPO_ROOT, 'results'),
-    work_dir=osp.join(REPO_ROOT, 'work_dirs', 'demo'))
+DESCRIPTION = ('Does HEXA beat its baseline? Run a protocol of pre-trainings '
+               'on the embedded sets over seeds, and report it.')
 
 
-def parse_args(argv=None, defaults=None):
-    """The command line of ``tools/benchmarks/quality.py``, or of
-    ``tools/demo.py`` with ``defaults=DEMO``."""
-    defaults = {
-        **dict(
-            methods=['mocov2', 'hexa_moco', 'hexa_moco_f0.5',
-                     'hexa_moco_f0.25', 'hexa_moco_cutmix'],
-            seeds=[0, 1, 2],
-            epochs=None,
-            eval_interval=None,
-            name='quality',
-            out=osp.join(REPO_ROOT, 'results', 'quality'),
-            work_dir=osp.join(REPO_ROOT, 'work_dirs', 'quality')),
-        **(defaults or {})
-    }
+def parse_args(argv=None, defaults: Optional[dict] = None):
+    """The command line; ``defaults`` sets the ``run`` command's defaults
+    (the demo's)."""
     parser = argparse.ArgumentParser(description=DESCRIPTION)
-    parser.add_argument('--methods', nargs='+', choices=list(METHODS))
-    parser.add_argument('--seeds', nargs='+', type=int)
-    parser.add_argument(
-        '--epochs', type=int,
-        help="pre-training epochs of every method (default: each config's)")
-    parser.add_argument(
-        '--eval-interval', type=int,
-        help='epochs between kNN evaluations (default: 5 per run)')
-    parser.add_argument(
-        '--dataset', choices=DATASETS, default='digits',
-        help="the embedded set to pre-train on, with each method's config "
-        'for it (default: digits)')
-    parser.add_argument(
-        '--data-root',
-        help='where the set is exported (default: data/DATASET)')
-    parser.add_argument('--work-dir', help='checkpoints and logs')
-    parser.add_argument('--out', help='folder of the tables and the plot')
-    parser.add_argument('--name', help='file name stem of the results')
-    parser.add_argument(
-        '--resume', action='store_true',
-        help='keep the runs already in <out>/<name>.json (same data set and '
-        'epochs) and run only the missing methods and seeds')
-    parser.add_argument(
-        '--merge', nargs='+', metavar='JSON',
-        help='train nothing: merge these result files (one data set; a '
-        "later file's run of a method and seed replaces an earlier one's) "
-        'into <out>/<name>')
-    parser.add_argument(
-        '--no-tsne', dest='tsne', action='store_false',
-        help='skip the t-SNE maps of the features')
-    parser.set_defaults(**defaults)
-    args = parser.parse_args(argv)
-    if args.merge and args.resume:
-        parser.error('--merge trains nothing, so it has nothing to --resume')
-    if args.data_root is None:
-        args.data_root = osp.join(REPO_ROOT, 'data', args.dataset)
-    for flag, value in (('--epochs', args.epochs),
-                        ('--eval-interval', args.eval_interval)):
-        if value is not None and value < 1:
-            parser.error(f'{flag} {value}: expected >= 1')
-    return args
+    commands = parser.add_subparsers(dest='command', required=True)
+    run = commands.add_parser(
+        'run', help='run what is missing of a protocol (all, or a part)')
+    run.add_argument('protocol', help='protocol file (protocols/*.py)')
+    run.add_argument('--datasets', nargs='+', help='only these sets')
+    run.add_argument('--methods', nargs='+', help='only these methods')
+    run.add_argument('--seeds', nargs='+', type=int, help='only these seeds')
+    run.add_argument(
+        '--data-root', default='data/{dataset}',
+        help='where each set is exported ({dataset} stands for its name; '
+        'default: data/{dataset})')
+    run.add_argument('--out', default='results',
+                     help='folder of the result file <protocol name>.json')
+    run.add_argument('--work-dir', default='work_dirs/quality',
+                     help='checkpoints and logs')
+    run.add_argument('--tsne', action='store_true',
+                     help='t-SNE maps of the first seed\'s features')
+    run.set_defaults(**(defaults or {}))
+    for name, text in (('status', 'which runs a result file holds and '
+                        'which are missing'),
+                       ('report', 'the tables of a complete result file')):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument('result', help='result file (results/*.json)')
+    render = commands.add_parser(
+        'render', help='rewrite the result blocks of documents from their '
+        'result files')
+    render.add_argument('documents', nargs='+', help='markdown files')
+    render.add_argument('--check', action='store_true',
+                        help='write nothing; fail when a block differs')
+    return parser.parse_args(argv)
 
 
-def main(argv=None, defaults=None) -> list:
-    """Run (or, with ``--merge``, merge) what the command line asks for;
-    returns the runs."""
+def _tables(protocol, runs) -> str:
+    return '\n\n'.join([scores_table(protocol, runs),
+                        comparisons_table(protocol, runs)])
+
+
+def main(argv=None, defaults: Optional[dict] = None) -> List[dict]:
+    """Run the command; returns the runs it ran or read (``render``: the
+    stale blocks)."""
     args = parse_args(argv, defaults)
-    return merge_quality(args) if args.merge else run_quality(args)
+    if args.command == 'render':
+        stale = render_documents(args.documents, check=args.check)
+        if args.check and stale:
+            raise UserError('result blocks that differ from their result '
+                            'files: ' + '; '.join(stale) + ' (rewrite them '
+                            'with tools/benchmarks/quality.py render)')
+        return stale
+    if args.command == 'run':
+        protocol = load_protocol(args.protocol)
+        runs = run_protocol(protocol, args.out, args.work_dir,
+                            args.data_root, args.datasets, args.methods,
+                            args.seeds, args.tsne)
+        path = result_path(protocol, args.out)
+        for dataset in protocol.datasets:
+            plot(runs, osp.join(args.out, f'{protocol.name}_{dataset}.png'),
+                 dataset)
+        print('\n' + provenance(protocol, runs, path) + '\n\n' +
+              _tables(protocol, runs) + '\n')
+        return runs
+    protocol = protocol_of(args.result)
+    runs = read_results(args.result)['runs']
+    if args.command == 'status':
+        missing = missing_runs(protocol, runs)
+        print(f'{args.result}: {len(runs)} runs, {len(missing)} missing')
+        for method, dataset, seed in missing:
+            print(f'  missing: {method} on {dataset}, seed {seed}')
+        return runs
+    require_complete(protocol, runs)
+    print(provenance(protocol, runs, args.result) + '\n\n' +
+          _tables(protocol, runs))
+    return runs

@@ -1,14 +1,15 @@
 """How hard a run's hard examples were: the hardness figures that HEXA
 algorithms log every iteration (:meth:`HardExampleMixin.hard_pass`),
-averaged over an epoch, for the quality / demo JSON and table."""
+averaged over an epoch, for the result files and tables."""
 import statistics
 from typing import Dict, List
 
 import numpy as np
 
-#: The figures, in the table's order: each kind's top-1 "pseudo-label still
-#: wins" rate, and its loss over the same clean rows' loss.
-HARDNESS_KEYS = ('clean_win', 'adv_win', 'mix_win', 'adv_ratio', 'mix_ratio')
+#: The figures: each kind's loss over the clean loss of the rows it was made
+#: from (the mixed one as its excess over the soft target's entropy), and the
+#: cut-mixed examples' mean lam.
+HARDNESS_KEYS = ('adv_ratio', 'mix_ratio', 'mix_lam')
 
 
 def epoch_hardness(message_hub, iters_per_epoch: int) -> Dict[str, dict]:
@@ -21,7 +22,7 @@ def epoch_hardness(message_hub, iters_per_epoch: int) -> Dict[str, dict]:
 
     Returns:
         dict: ``{'first_epoch': {figure: mean}, 'last_epoch': {...}}``, with
-        the figures that the run logged (none for a baseline).
+        the figures that the run logged (empty for a baseline).
     """
     epochs = dict(first_epoch={}, last_epoch={})
     for key in HARDNESS_KEYS:
@@ -38,21 +39,9 @@ def epoch_hardness(message_hub, iters_per_epoch: int) -> Dict[str, dict]:
 def mean_last_epoch(runs: List[dict]) -> Dict[str, float]:
     """Each figure's mean over the runs (seeds) of its last-epoch means."""
     figures = [r['hardness']['last_epoch'] for r in runs if r.get('hardness')]
-    if len(figures) < len(runs):
+    if not figures or len(figures) < len(runs):
         return {}
     return {
         key: round(statistics.fmean(f[key] for f in figures), 3)
         for key in HARDNESS_KEYS if all(key in f for f in figures)
     }
-
-
-def hardness_cell(row: dict) -> str:
-    """``win clean / adv / mix, ratio adv / mix`` of a table row."""
-    figures = row.get('hardness') or {}
-    if not figures:
-        return ''
-    wins = ' / '.join(f"{figures[k]:.2f}" if k in figures else '-'
-                      for k in HARDNESS_KEYS[:3])
-    ratios = ' / '.join(f"{figures[k]:.2f}" if k in figures else '-'
-                        for k in HARDNESS_KEYS[3:])
-    return f'{wins}; {ratios}'

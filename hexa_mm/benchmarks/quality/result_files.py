@@ -1,30 +1,64 @@
-"""The quality benchmark's result files: written after every run, read back
-to resume an interrupted benchmark (``--resume``), and merged into one
-table when a grid ran in pieces, at other times or on other machines
-(``--merge``)."""
+"""A protocol's result file: every run of it, written after each run, with
+the hash of the protocol file it ran under (a protocol changed after its
+runs began is refused), the machine and the commit of every run. Several
+processes may run parts of one protocol into one file: each run is added
+under a lock, to what the file holds then."""
+import contextlib
+import fcntl
 import json
+import os
 import os.path as osp
+import platform
+import subprocess
+from typing import Iterator, List, Optional
+
+import torch
 
 from hexa_mm.utils.errors import UserError
-from ..report_io import write_json, write_text
-from .plot import plot
-from .summary import markdown, summarize
+from ..report_io import write_json
+from .protocol import Protocol, ProtocolError, load_protocol
 
 
-def write_results(runs, dataset, stem):
-    """``<stem>.json`` (every run and the summary), ``<stem>.md`` (the
-    table) and ``<stem>.png`` (the curves); returns the table."""
-    rows = summarize(runs)
-    table = markdown(rows)
-    write_json(stem + '.json', dict(dataset=dataset, summary=rows, runs=runs))
-    write_text(stem + '.md', table + '\n')
-    plot(runs, stem + '.png', dataset)
-    return table
+def result_path(protocol: Protocol, out: str) -> str:
+    """Where ``protocol``'s results go: ``<out>/<protocol name>.json``."""
+    return osp.join(out, protocol.name + '.json')
 
 
-def read_runs(path, dataset=None):
-    """The data set and the runs of the result file ``path``; with
-    ``dataset``, the file must hold runs on that set."""
+def machine() -> dict:
+    """What a run's figures depend on beyond the code: processor, cores,
+    threads and the torch build (seeded CPU runs repeat exactly on one
+    machine, not across processors)."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            model = next(line.split(':', 1)[1].strip() for line in f
+                         if line.startswith('model name'))
+    except (OSError, StopIteration):
+        pass
+    return dict(
+        processor=model,
+        cores=os.cpu_count(),
+        threads=torch.get_num_threads(),
+        torch=torch.__version__,
+        python=platform.python_version())
+
+
+def commit(folder: str) -> Optional[str]:
+    """The checkout's commit (``+dirty`` with uncommitted changes), or None
+    outside a git checkout."""
+    try:
+        head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=folder,
+                              capture_output=True, text=True, check=True)
+        status = subprocess.run(['git', 'status', '--porcelain'], cwd=folder,
+                                capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head.stdout.strip() + ('+dirty' if status.stdout.strip() else '')
+
+
+def read_results(path: str) -> dict:
+    """A result file's content, its protocol checked against the hash its
+    runs were made under."""
     try:
         with open(path) as f:
             saved = json.load(f)
@@ -32,51 +66,82 @@ def read_runs(path, dataset=None):
         raise UserError(f'{path}: no such result file') from None
     except json.JSONDecodeError as error:
         raise UserError(f'{path}: not JSON ({error})') from None
-    if not isinstance(saved, dict) or not {'dataset', 'runs'} <= set(saved):
+    if not isinstance(saved, dict) or not {'protocol', 'protocol_sha256',
+                                           'runs'} <= set(saved):
         raise UserError(f'{path}: not a result file of the quality benchmark '
-                        '(no "dataset" and "runs" keys)')
-    if dataset is not None and saved['dataset'] != dataset:
-        raise UserError(f"{path}: its runs are on {saved['dataset']!r}, "
-                        f'not on {dataset!r}')
-    return saved['dataset'], saved['runs']
+                        '(no "protocol", "protocol_sha256" and "runs" keys)')
+    return saved
 
 
-def merge_runs(paths):
-    """The data set and the runs of the result files ``paths``, in file
-    order. A run of a method and seed in a later file replaces the earlier
-    file's (a rerun; the replacement is printed). The files must be on one
-    data set, and every run of a method must have the same epochs: a table
-    that mixed them would compare budgets, not methods."""
-    dataset, merged, source = None, {}, {}
-    for path in paths:
-        dataset, runs = read_runs(path, dataset)
-        for run in runs:
-            key = (run['method'], run['seed'])
-            if key in merged:
-                print(f'{key[0]}, seed {key[1]}: the run in {path} replaces '
-                      f'the one in {source[key]}')
-            merged[key], source[key] = run, path
-    epochs = {}
-    for key, run in merged.items():
-        first = epochs.setdefault(run['method'], (run['epochs'], key))
-        if first[0] != run['epochs']:
-            method, seed = first[1]
-            raise UserError(
-                f"{method}: {first[0]} epochs on seed {seed} "
-                f"({source[first[1]]}), {run['epochs']} on seed {key[1]} "
-                f'({source[key]}); merge runs of one budget')
-    return dataset, list(merged.values())
+def protocol_of(path: str) -> Protocol:
+    """The protocol that the result file ``path`` ran, unchanged since."""
+    saved = read_results(path)
+    protocol_file = osp.normpath(
+        osp.join(osp.dirname(path), saved['protocol']))
+    protocol = load_protocol(protocol_file)
+    if protocol.sha256 != saved['protocol_sha256']:
+        raise ProtocolError(
+            f'{protocol_file} changed after the runs of {path} began (sha256 '
+            f"{saved['protocol_sha256'][:12]} then, {protocol.sha256[:12]} "
+            'now): a protocol is fixed before its runs; restore it, or write '
+            'a new protocol file')
+    return protocol
 
 
-def merge_quality(args) -> list:
-    """``--merge``: the runs of the result files ``args.merge`` as one table,
-    written to ``<args.out>/<args.name>``; returns the runs."""
-    stem = osp.join(args.out, args.name)
-    if osp.abspath(stem + '.json') in map(osp.abspath, args.merge):
-        raise UserError(f'{stem}.json: merged from, so not written to (that '
-                        'would lose its replaced runs); choose another '
-                        '--name or --out')
-    dataset, runs = merge_runs(args.merge)
-    print('\n' + write_results(runs, dataset, stem) + '\n')
-    print(f'results: {stem}.md, {stem}.json, {stem}.png')
+def ledger(protocol: Protocol, out: str) -> List[dict]:
+    """The runs already in ``protocol``'s result file under ``out`` (none
+    when there is none yet), refused when the protocol changed since."""
+    path = result_path(protocol, out)
+    if not osp.exists(path):
+        return []
+    saved = read_results(path)
+    if saved['protocol_sha256'] != protocol.sha256:
+        raise ProtocolError(
+            f'{protocol.path} changed after the runs of {path} began: a '
+            'protocol is fixed before its runs; restore it, or write a new '
+            'protocol file')
+    return saved['runs']
+
+
+def write_results(protocol: Protocol, out: str, runs: List[dict]) -> str:
+    """Write every run of ``protocol`` (atomically); returns the path."""
+    path = result_path(protocol, out)
+    os.makedirs(out, exist_ok=True)
+    write_json(
+        path,
+        dict(
+            protocol=osp.relpath(protocol.path, osp.dirname(osp.abspath(path))),
+            protocol_sha256=protocol.sha256,
+            kind=protocol.kind,
+            runs=runs),
+        newline=True)
+    return path
+
+
+@contextlib.contextmanager
+def _locked(path: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``'s lock file (``<path>.lock``)."""
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with open(path + '.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _key(run: dict) -> tuple:
+    return run['method'], run['dataset'], run['seed']
+
+
+def add_runs(protocol: Protocol, out: str, new: List[dict]) -> List[dict]:
+    """Add ``new`` runs to ``protocol``'s result file (a run of the same
+    method, set and seed replaces the file's), under the file's lock;
+    returns every run the file then holds."""
+    path = result_path(protocol, out)
+    with _locked(path):
+        runs = {_key(r): r for r in ledger(protocol, out)}
+        runs.update((_key(r), r) for r in new)
+        runs = list(runs.values())
+        write_results(protocol, out, runs)
     return runs

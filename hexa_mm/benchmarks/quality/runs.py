@@ -1,7 +1,10 @@
 """The quality benchmark's runs: pre-training through MMEngine's Runner,
-the random bars, and the final scores of each frozen backbone."""
+the random backbones, and the final scores of each frozen backbone, written
+to the protocol's result file after every run."""
+import datetime
 import os.path as osp
 import time
+from typing import List, Optional
 
 import torch
 from mmengine.registry import init_default_scope
@@ -12,24 +15,46 @@ from hexa_mm.engine.hooks import KNNEvalHook, OnlineLinearProbeHook
 from hexa_mm.evaluation import (build_probe_model, extract_features,
                                 knn_accuracy, linear_probe_top1,
                                 sequential_loader, standardize)
-from hexa_mm.utils.errors import UserError
+from hexa_mm.evaluation.probe import probe_split_cfg
+from hexa_mm.utils import load_cfg
 from hexa_mm.visualization import save_feature_map, tsne_embedding
 from .hardness import epoch_hardness
-from .methods import KNN_K, KNN_T, RANDOM, eval_datasets, method_cfg
-from .result_files import read_runs, write_results
+from .protocol import Method, Protocol
+from .result_files import add_runs, commit, ledger, machine
+
+#: kNN of the final scores and of the monitor: k = 20 of the embedded sets'
+#: 1,297-2,000 training images (k = 200 would span one and a half classes).
+KNN_K = 20
+KNN_T = 0.1
+#: The random backbones scored at every seed: row name -> initialisation
+#: (``build_probe_model``'s ``random_init``): the modules' own init (where
+#: pre-training starts) and PyTorch's default, a higher bar on small images.
+RANDOM = {
+    'random init': 'init_cfg',
+    'random init (PyTorch default)': 'pytorch',
+}
 
 
-def final_scores(model, args, tsne_path=None, title=''):
-    """kNN and linear-probe top-1 (%) of the frozen backbone on the data set
-    of ``args`` and, given ``tsne_path``, the t-SNE map of its validation
-    features there."""
-    splits = eval_datasets(args.dataset, args.data_root)
+def eval_datasets(dataset: str, data_root: str) -> dict:
+    """KNNEvalHook's reference (train) and scored (val) splits."""
+    return {
+        f'{split}_dataset': probe_split_cfg(dataset, data_root, split)
+        for split in ('train', 'val')
+    }
+
+
+def final_scores(model, dataset, data_root, tsne_path=None, title=''):
+    """kNN and linear-probe top-1 (%) of the frozen backbone on the
+    validation split of ``dataset`` (the training split as reference) and,
+    given ``tsne_path``, the t-SNE map of its validation features."""
+    splits = eval_datasets(dataset, data_root)
     train, val = (
         extract_features(
             model,
             sequential_loader(DATASETS.build(splits[f'{split}_dataset']),
                               batch_size=256)) for split in ('train', 'val'))
-    knn = knn_accuracy(*train, *val, num_classes=10, k=KNN_K,
+    classes = int(max(train[1].max(), val[1].max())) + 1
+    knn = knn_accuracy(*train, *val, num_classes=classes, k=KNN_K,
                        temperature=KNN_T)
     train_x, val_x = standardize(train[0], val[0])
     linear = linear_probe_top1(train_x, train[1], val_x, val[1])
@@ -39,16 +64,43 @@ def final_scores(model, args, tsne_path=None, title=''):
     return dict(knn_top1=round(knn, 2), linear_top1=round(linear, 2))
 
 
-def tsne_path(method, seed, args):
-    """Where the t-SNE map of a run goes: first seed only, unless off."""
-    if not args.tsne or seed != args.seeds[0]:
-        return None
-    name = method.replace(' ', '_').replace('(', '').replace(')', '')
-    return osp.join(args.out, f'{args.name}_tsne', f'{name}_seed{seed}.png')
+def method_cfg(method: Method, dataset: str, seed: int, data_root: str,
+               work_dir: str, name: str):
+    """The config that ``method`` pre-trains with on ``dataset`` at
+    ``seed``, with the kNN monitor, one checkpoint at the end and the data
+    under ``data_root``."""
+    cfg = load_cfg(
+        method.config_path(dataset),
+        cfg_options={
+            'train_dataloader.dataset.data_root': data_root,
+            'randomness.seed': seed,
+            **method.cfg_options
+        },
+        work_dir=work_dir)
+    epochs = cfg.train_cfg.max_epochs
+    # A cfg_options that changes max_epochs leaves the config's schedule at
+    # its own length: stretch it to the run's.
+    for scheduler in cfg.param_scheduler:
+        if scheduler.get('by_epoch', True) and 'T_max' in scheduler:
+            scheduler.update(T_max=epochs, begin=0, end=epochs)
+    for hook in cfg.get('custom_hooks', []):
+        if hook.get('type') == 'OnlineLinearProbeHook':
+            hook.val_dataset.data_root = data_root
+    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+        dict(type='KNNEvalHook', interval=max(1, epochs // 5), k=KNN_K,
+             temperature=KNN_T, **eval_datasets(dataset, data_root))
+    ]
+    cfg.default_hooks.checkpoint.update(interval=epochs, max_keep_ckpts=1)
+    cfg.experiment_name = name
+    return cfg
 
 
-def pretrain(method, seed, args):
-    cfg = method_cfg(method, seed, args)
+def pretrain(method: Method, dataset: str, seed: int, data_root: str,
+             work_dir: str, tsne: Optional[str]) -> dict:
+    """Pre-train ``method`` on ``dataset`` at ``seed``; its run record."""
+    name = f'{method.name}_{dataset}_seed{seed}'
+    cfg = method_cfg(method, dataset, seed, data_root,
+                     osp.join(work_dir, name), name)
     start = time.time()
     runner = Runner.from_cfg(cfg)
     runner.train()
@@ -56,86 +108,96 @@ def pretrain(method, seed, args):
     knn_hook = next(h for h in runner.hooks if isinstance(h, KNNEvalHook))
     probe = next((h for h in runner.hooks
                   if isinstance(h, OnlineLinearProbeHook) and h.enabled), None)
-    online = {}
+    record = dict(
+        method=method.name,
+        dataset=dataset,
+        seed=seed,
+        epochs=cfg.train_cfg.max_epochs,
+        minutes=round(minutes, 2),
+        curve=[[e, round(top1, 2)] for e, top1 in knn_hook.history])
     if probe is not None and probe.history:
-        online = dict(
+        record.update(
             online_curve=[[e, round(top1, 2)] for e, top1 in probe.history],
             online_linear_top1=round(probe.history[-1][1], 2))
-    epochs = cfg.train_cfg.max_epochs
     hardness = epoch_hardness(runner.message_hub,
                               len(runner.train_dataloader))
-    return dict(
-        method=method,
-        seed=seed,
-        epochs=epochs,
-        minutes=round(minutes, 2),
-        curve=[[e, round(top1, 2)] for e, top1 in knn_hook.history],
-        checkpoint=osp.join(cfg.work_dir, f'epoch_{epochs}.pth'),
-        **online,
-        **(dict(hardness=hardness) if hardness else {}),
-        **final_scores(runner.model, args, tsne_path(method, seed, args),
-                       f'{method}, seed {seed}'))
+    if hardness:
+        record['hardness'] = hardness
+    record.update(
+        final_scores(runner.model, dataset, data_root, tsne,
+                     f'{method.name}, {dataset}, seed {seed}'))
+    return record
 
 
-def random_init(seed, args):
-    """One run per :data:`RANDOM` row: the frozen random backbone's scores."""
-    cfg = method_cfg(args.methods[0], seed, args)
+def random_backbones(protocol: Protocol, dataset: str, seed: int,
+                     data_root: str, tsne_dir: Optional[str]) -> List[dict]:
+    """The :data:`RANDOM` rows of ``dataset`` at ``seed``: the frozen random
+    backbone of ``protocol.random_backbone``'s model, scored."""
+    cfg = load_cfg(protocol.random_backbone.format(dataset=dataset))
     runs = []
     for name, init in RANDOM.items():
         torch.manual_seed(seed)
         model = build_probe_model(cfg.model, random_init=init)
+        tsne = None if tsne_dir is None else osp.join(
+            tsne_dir, f"{name.replace(' ', '_').strip('()')}_{dataset}.png")
         runs.append(
-            dict(method=name, seed=seed, epochs=0, minutes=0., curve=[],
-                 checkpoint=None,
-                 **final_scores(model, args, tsne_path(name, seed, args),
-                                f'{name}, seed {seed}')))
+            dict(method=name, dataset=dataset, seed=seed, epochs=0,
+                 minutes=0.,
+                 **final_scores(model, dataset, data_root, tsne,
+                                f'{name}, {dataset}, seed {seed}')))
     return runs
 
 
-def resumed_runs(args, path):
-    """``--resume``: the runs already in the result file ``path`` (none if
-    there is no such file yet), checked against the runs that ``args`` asks
-    for: the same data set, and each method's epochs."""
-    if not args.resume:
-        return []
-    if not osp.exists(path):
-        print(f'--resume: no {path} yet, so every run starts')
-        return []
-    runs = read_runs(path, args.dataset)[1]
-    for run in runs:
-        if run['method'] in args.methods and run['seed'] in args.seeds:
-            epochs = method_cfg(run['method'], run['seed'],
-                                args).train_cfg.max_epochs
-            if run['epochs'] != epochs:
-                raise UserError(
-                    f"{path}: {run['method']}, seed {run['seed']} ran "
-                    f"{run['epochs']} epochs, this run asks for {epochs}; "
-                    'resume with the same --epochs or choose another --name')
-    return runs
+def _stamp(record: dict, folder: str) -> dict:
+    """A run record with what it was measured on and from."""
+    return dict(
+        record, machine=machine(), commit=commit(folder),
+        date=datetime.date.today().isoformat())
 
 
-def run_quality(args) -> list:
-    """Pre-train every method of ``args`` (the tool's command line) on every
-    seed, score the random bars, write the results after every run; returns
-    the runs. With ``args.resume``, the runs already in the result file are
-    kept, not repeated."""
-    # As the configs do, for the eval pipeline. The embedded set's data set
-    # class exports it on first use.
+def run_protocol(protocol: Protocol,
+                 out: str,
+                 work_dir: str,
+                 data_root: str = 'data/{dataset}',
+                 datasets: Optional[List[str]] = None,
+                 methods: Optional[List[str]] = None,
+                 seeds: Optional[List[int]] = None,
+                 tsne: bool = False) -> List[dict]:
+    """Run what is missing of ``protocol`` (or of the part that
+    ``datasets`` / ``methods`` / ``seeds`` name), seed by seed, adding each
+    run to its result file as it ends (processes that run other parts may
+    add theirs); returns every run of the file."""
+    for given, known, what in ((datasets, protocol.datasets, 'data set'),
+                               (methods, list(protocol.methods), 'method'),
+                               (seeds, protocol.seeds, 'seed')):
+        outside = sorted(set(given or []) - set(known))
+        if outside:
+            raise ValueError(f'{protocol.path} has no {what} {outside}')
     init_default_scope('mmselfsup')
-    stem = osp.join(args.out, args.name)
-    runs = resumed_runs(args, stem + '.json')
-    done = {(r['method'], r['seed']) for r in runs}
-    for seed in args.seeds:
-        if (next(iter(RANDOM)), seed) not in done:
-            runs.extend(random_init(seed, args))
-        for method in args.methods:
-            if (method, seed) in done:
-                print(f'== {method}, seed {seed}: in {stem}.json ==')
-                continue
-            print(f'== {method}, seed {seed} ==', flush=True)
-            runs.append(pretrain(method, seed, args))
-            write_results(runs, args.dataset, stem)
-    table = write_results(runs, args.dataset, stem)
-    print('\n' + table + '\n')
-    print(f'results: {stem}.md, {stem}.json, {stem}.png')
+    runs = ledger(protocol, out)
+    done = {(r['method'], r['dataset'], r['seed']) for r in runs}
+    folder = osp.dirname(osp.abspath(protocol.path))
+    tsne_dir = osp.join(out, f'{protocol.name}_tsne') if tsne else None
+    for seed in seeds or protocol.seeds:
+        first_seed = seed == protocol.seeds[0]
+        for dataset in datasets or protocol.datasets:
+            root = data_root.format(dataset=dataset)
+            if methods is None and (next(iter(RANDOM)), dataset,
+                                    seed) not in done:
+                runs = add_runs(protocol, out, [
+                    _stamp(r, folder) for r in random_backbones(
+                        protocol, dataset, seed, root,
+                        tsne_dir if first_seed else None)
+                ])
+            for name in methods or list(protocol.methods):
+                if (name, dataset, seed) in done:
+                    continue
+                print(f'== {name}, {dataset}, seed {seed} ==', flush=True)
+                tsne_path = (osp.join(tsne_dir, f'{name}_{dataset}.png')
+                             if tsne_dir and first_seed else None)
+                runs = add_runs(protocol, out, [
+                    _stamp(
+                        pretrain(protocol.methods[name], dataset, seed, root,
+                                 work_dir, tsne_path), folder)
+                ])
     return runs

@@ -1,12 +1,13 @@
-"""The quality benchmark's table: per method, means and spreads over seeds
-and the paired difference to what it is compared with."""
-import math
+"""What a protocol's runs say: per data set and method, means and spreads
+over the seeds; per comparison, the paired difference to the baseline, its
+raw and Holm-corrected p, and whether it clears the protocol's bar."""
 import statistics
+from typing import Dict, List, Tuple
 
-from scipy import stats
-
-from .hardness import hardness_cell, mean_last_epoch
-from .methods import BASELINES, KNN_K
+from .hardness import mean_last_epoch
+from .protocol import PROBES, Protocol, ProtocolError
+from .runs import RANDOM
+from .stats import holm, paired_p
 
 
 def _mean_std(values):
@@ -14,105 +15,112 @@ def _mean_std(values):
     return mean, (statistics.pstdev(values) if len(values) > 1 else 0.)
 
 
-def _paired_p(values, baselines):
-    """Two-sided paired t-test p-value; None for one pair or when every
-    difference is the same (the test is undefined)."""
-    if len(values) < 2:
-        return None
-    p = stats.ttest_rel(values, baselines).pvalue
-    return None if math.isnan(p) else round(float(p), 3)
+def _by_key(runs: List[dict]) -> Dict[Tuple[str, str], Dict[int, dict]]:
+    table: Dict[Tuple[str, str], Dict[int, dict]] = {}
+    for run in runs:
+        table.setdefault((run['dataset'], run['method']), {})[run['seed']] = run
+    return table
 
 
-#: Under a table whose comparisons rest on one seed.
-ONE_SEED_NOTE = (
-    'One seed: a difference to the baseline is one draw of seed noise (on '
-    'the digits, a method\'s kNN moves by up to 4 points from seed to seed: '
-    'docs/benchmarks.md), and the same seed gives other figures on another '
-    'machine (floating-point kernels differ). It shows that each method '
-    'trains and how hard its hard examples are, not which method is better: '
-    '`--seeds 0 1 2 3 4` gives the paired comparison and its p-value.')
+def missing_runs(protocol: Protocol, runs: List[dict]) -> List[tuple]:
+    """``(method, dataset, seed)`` of every run the protocol asks for that
+    ``runs`` lacks (the random backbones included)."""
+    have = {(r['method'], r['dataset'], r['seed']) for r in runs}
+    names = list(protocol.methods) + list(RANDOM)
+    return [(m, d, s) for s in protocol.seeds for d in protocol.datasets
+            for m in names if (m, d, s) not in have]
 
 
-def _diff_cell(row, key):
-    p = row.get(key + '_diff_p')
-    return (f"{row[key + '_diff']:+.1f} +- {row[key + '_diff_std']:.1f}" +
-            (f' (p {p:.2f})' if p is not None else ''))
-
-
-def _baseline(method, methods_run):
-    """What ``method`` is compared with: its :data:`BASELINES` entry or, when
-    that did not run, the nearest one up the chain that did (a run of
-    ``hexa_moco_half`` beside ``mocov2`` alone compares with ``mocov2``);
-    the direct entry when none ran, to say so."""
-    direct = baseline = BASELINES.get(method)
-    while baseline is not None and baseline not in methods_run:
-        baseline = BASELINES.get(baseline)
-    return baseline or direct
-
-
-def summarize(runs):
-    """One row per method: means and spreads over its seeds and, for a HEXA
-    method, the mean and spread of its per-seed difference to what it is
-    compared with (:func:`_baseline`) on the same seeds: the paired
-    comparison, which the seed's share of the noise (data order,
-    initialisation) disturbs least."""
+def method_rows(protocol: Protocol, runs: List[dict]) -> List[dict]:
+    """One row per data set and method (random backbones first): seeds,
+    mean and std of each probe and of the online probe, minutes a run, the
+    hardness figures of the last epoch."""
+    table = _by_key(runs)
     rows = []
-    methods_run = dict.fromkeys(r['method'] for r in runs)
-    for method in methods_run:
-        mine = [r for r in runs if r['method'] == method]
-        row = dict(method=method, seeds=len(mine), epochs=mine[0]['epochs'],
-                   minutes=round(statistics.fmean(r['minutes'] for r in mine),
-                                 2), baseline=_baseline(method, methods_run))
-        base = {r['seed']: r for r in runs if r['method'] == row['baseline']}
-        paired = [r for r in mine if r['seed'] in base]
-        if all('online_linear_top1' in r for r in mine):
-            mean, std = _mean_std([r['online_linear_top1'] for r in mine])
-            row.update(online_linear_top1=round(mean, 2),
-                       online_linear_top1_std=round(std, 2))
-        hardness = mean_last_epoch(mine)
-        if hardness:
-            row['hardness'] = hardness
-        for key in ('knn_top1', 'linear_top1'):
-            mean, std = _mean_std([r[key] for r in mine])
-            row[key] = round(mean, 2)
-            row[key + '_std'] = round(std, 2)
-            if paired:
-                mean, std = _mean_std(
-                    [r[key] - base[r['seed']][key] for r in paired])
-                row[key + '_diff'] = round(mean, 2)
-                row[key + '_diff_std'] = round(std, 2)
-                row[key + '_diff_p'] = _paired_p(
-                    [r[key] for r in paired],
-                    [base[r['seed']][key] for r in paired])
+    for dataset in protocol.datasets:
+        for method in list(RANDOM) + list(protocol.methods):
+            mine = list(table.get((dataset, method), {}).values())
+            if not mine:
+                continue
+            row = dict(dataset=dataset, method=method, seeds=len(mine),
+                       minutes=round(statistics.fmean(
+                           r['minutes'] for r in mine), 2))
+            for key in PROBES + ('online_linear_top1', ):
+                if all(key in r for r in mine):
+                    mean, std = _mean_std([r[key] for r in mine])
+                    row[key], row[key + '_std'] = round(mean, 2), round(std, 2)
+            hardness = mean_last_epoch(mine)
+            if hardness:
+                row['hardness'] = hardness
+            rows.append(row)
+    return rows
+
+
+def comparisons(protocol: Protocol, runs: List[dict]) -> List[dict]:
+    """Every comparison of the protocol (:meth:`Protocol.comparisons`) that
+    ``runs`` hold both sides of: the mean and std of the per-seed
+    differences, the raw p of the paired test, Holm's p over every
+    comparison of the protocol (those not yet run count as undefined), and
+    whether it clears the bar (mean gain >= ``min_gain`` and Holm's p <
+    ``alpha``; :func:`verdicts` asks it of every probe).
+
+    Raises:
+        ProtocolError: A method and its baseline ran on different seeds: a
+            paired test needs the same seeds for both.
+    """
+    table = _by_key(runs)
+    found = []
+    for dataset, method, baseline, probe in protocol.comparisons():
+        mine = table.get((dataset, method), {})
+        theirs = table.get((dataset, baseline), {})
+        if not mine or not theirs:
+            found.append(None)
+            continue
+        if set(mine) != set(theirs):
+            raise ProtocolError(
+                f'{protocol.path}: on {dataset}, {method} ran seeds '
+                f'{sorted(mine)} and {baseline} seeds {sorted(theirs)}: a '
+                'paired comparison needs the same seeds for both')
+        seeds = sorted(mine)
+        values = [mine[s][probe] for s in seeds]
+        bases = [theirs[s][probe] for s in seeds]
+        diff, diff_std = _mean_std([v - b for v, b in zip(values, bases)])
+        found.append(
+            dict(dataset=dataset, method=method, baseline=baseline,
+                 probe=probe, seeds=len(seeds), diff=round(diff, 2),
+                 diff_std=round(diff_std, 2), p=paired_p(values, bases)))
+    adjusted = holm([c['p'] if c else None for c in found])
+    rows = []
+    for row, p_holm in zip(found, adjusted):
+        if row is None:
+            continue
+        row['p_holm'] = p_holm
+        row['clears'] = bool(p_holm is not None and p_holm < protocol.alpha
+                             and row['diff'] >= protocol.min_gain)
         rows.append(row)
     return rows
 
 
-def markdown(rows):
-    lines = [
-        f'| method | epochs | seeds | minutes / run | kNN top-1 (k={KNN_K}) '
-        '| linear top-1 | kNN / linear minus the baseline, same seed '
-        '| online linear top-1, last epoch '
-        '| last epoch: win clean / adv / mix; loss ratio adv / mix |',
-        '|---|---|---|---|---|---|---|---|---|'
-    ]
-    for r in rows:
-        if 'knn_top1_diff' in r:
-            diff = f"{r['baseline']}: " + ' / '.join(
-                _diff_cell(r, k) for k in ('knn_top1', 'linear_top1'))
-        elif r['baseline']:
-            diff = f"{r['baseline']} not run"
-        else:
-            diff = ''
-        online = (f"{r['online_linear_top1']:.1f} +- "
-                  f"{r['online_linear_top1_std']:.1f}"
-                  if 'online_linear_top1' in r else '')
-        lines.append(
-            f"| {r['method']} | {r['epochs']} | {r['seeds']} | "
-            f"{r['minutes']:.1f} | {r['knn_top1']:.1f} +- "
-            f"{r['knn_top1_std']:.1f} | {r['linear_top1']:.1f} +- "
-            f"{r['linear_top1_std']:.1f} | {diff} | {online} | "
-            f"{hardness_cell(r)} |")
-    if any(r['seeds'] == 1 and 'knn_top1_diff' in r for r in rows):
-        lines += ['', ONE_SEED_NOTE]
-    return '\n'.join(lines)
+def verdicts(protocol: Protocol, rows: List[dict]) -> Dict[tuple, bool]:
+    """``(dataset, method) -> bool``: the method clears the bar on every
+    probe against its baseline on that set."""
+    result: Dict[tuple, bool] = {}
+    for row in rows:
+        key = (row['dataset'], row['method'])
+        result[key] = result.get(key, True) and row['clears']
+    return result
+
+
+def require_complete(protocol: Protocol, runs: List[dict]) -> None:
+    """Refuse to report a protocol that did not run all of it.
+
+    Raises:
+        ProtocolError: Naming the first missing runs.
+    """
+    missing = missing_runs(protocol, runs)
+    if missing:
+        shown = ', '.join(f'{m} on {d}, seed {s}' for m, d, s in missing[:5])
+        raise ProtocolError(
+            f'{protocol.path}: {len(missing)} run(s) of the protocol are '
+            f'missing ({shown}{", ..." if len(missing) > 5 else ""}); a '
+            'protocol is reported once all of it has run')

@@ -10,19 +10,13 @@ class CleanPass:
 
     Attributes:
         losses: The clean pass's losses and figures (``loss_clean``).
-        attack_inputs: The attacked views: hard examples are made from their
-            first ``num_hard`` rows. When the attack reuses the clean gradient,
-            they are leaves that require grad, and the clean loss's backward
-            leaves their input gradient in ``.grad``.
-        num_hard: How many rows of each attacked view are made hard.
-        hard_clean_loss: Mean clean loss of those rows (for the ``*_gap``
-            and ``*_ratio`` figures).
-        hard_clean_win: Fraction of those rows whose pseudo-label is the
-            model's top prediction (``clean_win``; :meth:`HardExampleMixin.
-            record_clean_win`).
+        attack_inputs: The attacked views, each (N, C, H, W): the hard
+            examples are made from them. In a two-pass training step they are
+            leaves that require grad, and the clean loss's backward leaves the
+            attack's first-step gradient in their ``.grad``.
+        hard_clean_loss: Mean clean loss of the rows that hard examples are
+            made from (the denominator of the ``*_ratio`` figures).
     """
     losses: Dict[str, torch.Tensor]
     attack_inputs: List[torch.Tensor]
-    num_hard: int
     hard_clean_loss: Optional[torch.Tensor] = None
-    hard_clean_win: Optional[torch.Tensor] = None

@@ -1,13 +1,13 @@
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 
 from mmselfsup.registry import MODELS
 from mmselfsup.structures import SelfSupDataSample
 from ..hard_examples import HardExamples
-from .deepcluster_v2 import DeepClusterV2
 from .clean_pass import CleanPass
+from .deepcluster_v2 import DeepClusterV2
 from .hard_example_mixin import HardExampleMixin
 
 
@@ -32,37 +32,24 @@ class HEXADeepClusterV2(HardExampleMixin, DeepClusterV2):
     * cut-mixed crops: the target is ``lam`` on the crop's own cluster and
       ``1 - lam`` on its partner's, in every head.
 
-    Assignments and the memory bank come from clean crops only. The loss is
-    ``w_clean * L_clean + w_adv * L_adv + w_mix * L_mix``.
-
-    Cost: each hard crop adds one training forward / backward per kind, and the
-    attack a forward and a backward to the input unless ``reuse_clean_grad``
-    takes its step from the clean backward (``tools/benchmarks/speed.py``
-    measures it).
+    Assignments and the memory bank come from clean crops only (with
+    ``mix_mode='replace'``, a cut-mixed row leaves its bank row as it was).
+    The loss is ``w_clean * L_clean + w_adv * L_adv + w_mix * L_mix``.
 
     Args:
-        adversarial (dict, optional): Adversarial generator config; None: off.
-        cutmix (dict, optional): CutMix generator config; None: off.
-        w_clean, w_adv, w_mix (float): Loss weights (0 switches a term off).
+        backbone (dict): Backbone config.
+        neck (dict): Neck config.
+        head (dict): Config of a :class:`MultiPrototypeHead`.
+        num_samples (int): Size of the training set (rows of the bank).
         hard_crops (Sequence[int]): Crops made hard, by position among the
-            inputs; they must share one resolution. Defaults to ``(0, 1)``, the
-            two high-resolution crops: the project's choice, as low-resolution
-            crops are already hard and cheap ones.
-        hard_bn (str): ``'separate'`` (default) or ``'separate_tracked'``; see
-            :class:`HardExampleMixin`.
-        reuse_clean_grad (bool): Take the attack's step from the gradient of
-            the clean loss at the hard crops (BN on the statistics of the clean
-            crops of their resolution, which go through the backbone
-            together), which the training step's clean backward yields along
-            with the weights' gradients. Its rules:
-            :func:`~.hard_example_rules.check_reuse_clean_grad`. Defaults to
-            False.
-        hard_size (int, optional): Shorter side of the copies of the
-            attacked views that the hard examples are made of (e.g. 96 for
-            224-pixel views, 8 for 16-pixel ones); see
-            :class:`HardExampleMixin`. None: the views themselves. Defaults to
-            None.
-        **kwargs: :class:`DeepClusterV2`'s arguments.
+            inputs; they must share one resolution. Defaults to ``(0, 1)``,
+            the two high-resolution crops (ours: the paper does not say;
+            low-resolution crops are already hard and cheap ones).
+        init_cfg (dict or list[dict], optional): Initialisation config.
+        **kwargs: The hard-example settings (``adversarial``, ``cutmix``,
+            ``w_clean``, ``w_adv``, ``w_mix``, ``mix_mode``,
+            ``replace_fraction``) of :class:`HardExampleMixin`, and
+            :class:`DeepClusterV2`'s other arguments.
     """
 
     def __init__(self,
@@ -70,17 +57,13 @@ class HEXADeepClusterV2(HardExampleMixin, DeepClusterV2):
                  neck: dict,
                  head: dict,
                  num_samples: int,
-                 adversarial: Optional[dict] = None,
-                 cutmix: Optional[dict] = None,
-                 w_clean: float = 1.,
-                 w_adv: float = 1.,
-                 w_mix: float = 1.,
                  hard_crops: Sequence[int] = (0, 1),
-                 hard_bn: str = 'separate',
-                 reuse_clean_grad: bool = False,
-                 hard_size: Optional[int] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None,
                  **kwargs) -> None:
+        hard_examples = {
+            k: kwargs.pop(k)
+            for k in self.forwarded_fields if k in kwargs
+        }
         super().__init__(
             backbone=backbone,
             neck=neck,
@@ -88,8 +71,7 @@ class HEXADeepClusterV2(HardExampleMixin, DeepClusterV2):
             num_samples=num_samples,
             init_cfg=init_cfg,
             **kwargs)
-        self.init_hard_examples(adversarial, cutmix, w_clean, w_adv, w_mix,
-                                hard_bn, reuse_clean_grad, hard_size)
+        self.init_hard_examples(**hard_examples)
         if not hard_crops or len(set(hard_crops)) != len(hard_crops):
             raise ValueError(f'HEXADeepClusterV2: hard_crops={hard_crops!r} '
                              'must list distinct crop positions')
@@ -99,36 +81,85 @@ class HEXADeepClusterV2(HardExampleMixin, DeepClusterV2):
         """L2-normalised embedding (B, D) of one batch of crops."""
         return self.embed([images])[0]
 
-    def clean_pass(self, inputs: List[torch.Tensor],
-                   data_samples: List[SelfSupDataSample]) -> DClusterCleanPass:
-        """DeepCluster-v2's part: every crop's cluster loss, the bank update."""
+    def clean_pass(self,
+                   inputs: List[torch.Tensor],
+                   data_samples: List[SelfSupDataSample],
+                   attack_grad: bool = False) -> DClusterCleanPass:
+        """DeepCluster-v2's part: every crop's cluster loss, the bank update
+        (with ``mix_mode='replace'``, also ``L_mix`` of the cut-mixed rows).
+
+        Args:
+            inputs (List[torch.Tensor]): The crops, high-resolution first.
+            data_samples (List[SelfSupDataSample]): Carry ``sample_idx``.
+            attack_grad (bool): See :meth:`HardExampleMixin.clean_pass`.
+        """
         if max(self.hard_crops) >= len(inputs):
             raise ValueError(f'hard_crops={self.hard_crops} but the batch has '
                              f'{len(inputs)} crops')
         inputs = list(inputs)
+        mixed: Dict[int, HardExamples] = {}
         for c in self.hard_crops:
-            inputs[c] = inputs[c].detach().requires_grad_(
-                self.attack_needs_clean_grad)
+            inputs[c] = inputs[c].detach().requires_grad_(attack_grad)
+        attacked = [inputs[c] for c in self.hard_crops]
+        for c in self.hard_crops:
+            inputs[c], m = self.mix_in_place(inputs[c])
+            if m is not None:
+                mixed[c] = m
         index = self.sample_index(data_samples)
         embeddings = self.embed(inputs)
         targets = self.batch_targets(index)
-        hard_clean_loss = None
-        if self.with_hard_examples:
-            with torch.no_grad():
-                hard_clean_loss = self.crop_losses(
-                    [embeddings[c] for c in self.hard_crops], targets).mean()
-        loss_clean = self.w_clean * self.crop_losses(embeddings, targets).mean()
-        self.update_bank(index, embeddings)
         clean = DClusterCleanPass(
-            losses=dict(loss_clean=loss_clean),
-            attack_inputs=[inputs[c] for c in self.hard_crops],
-            num_hard=index.numel(),
-            hard_clean_loss=hard_clean_loss,
-            targets=targets)
-        if self.with_hard_examples:
-            self.record_clean_win(clean,
-                                  [embeddings[c] for c in self.hard_crops])
+            losses={}, attack_inputs=attacked, targets=targets)
+        if mixed:
+            clean.losses.update(
+                self._mixed_in_place_losses(clean, embeddings, mixed))
+        else:
+            if self.with_hard_pass:
+                with torch.no_grad():
+                    clean.hard_clean_loss = self.crop_losses(
+                        [embeddings[c] for c in self.hard_crops],
+                        targets).mean()
+            clean.losses['loss_clean'] = self.w_clean * self.crop_losses(
+                embeddings, targets).mean()
+        self.update_bank(index, self._clean_rows(index, embeddings, mixed))
         return clean
+
+    def _clean_rows(self, index: torch.Tensor, embeddings: List[torch.Tensor],
+                    mixed: Dict[int, HardExamples]) -> List[torch.Tensor]:
+        """The embeddings to write into the bank: a cut-mixed row keeps the
+        bank's current row, so that the bank holds clean crops only."""
+        embeddings = list(embeddings)
+        for c, m in mixed.items():
+            n = m.partner.numel()
+            rows = embeddings[c].detach().clone()
+            rows[:n] = self.memory_bank[c, index[:n].to(rows.device)]
+            embeddings[c] = rows
+        return embeddings
+
+    def _mixed_in_place_losses(self, clean: DClusterCleanPass,
+                               embeddings: List[torch.Tensor],
+                               mixed: Dict[int, HardExamples]) -> dict:
+        """``'replace'`` mode: each crop's cluster loss on its clean rows and
+        the mixed-target loss on its cut-mixed rows, each summed and divided
+        by the number of rows of all crops, and the mixing figures."""
+        clean_sum, mixed_sum, clean_count = 0., 0., 0
+        for c, emb in enumerate(embeddings):
+            n = mixed[c].partner.numel() if c in mixed else 0
+            rows = self.head(emb[n:], clean.targets[:, n:])
+            clean_sum = clean_sum + rows.sum()
+            clean_count += rows.numel()
+            if n:
+                mixed_sum = mixed_sum + self.mixed_target_loss(
+                    emb[:n], mixed[c], clean).sum()
+        size = sum(emb.size(0) for emb in embeddings)
+        clean.hard_clean_loss = (clean_sum.detach() / clean_count
+                                 if clean_count else None)
+        return dict(
+            loss_clean=self.w_clean * clean_sum / size,
+            loss_mix=self.w_mix * mixed_sum / size,
+            **self.mixing_figures(
+                [embeddings[c][:m.partner.numel()] for c, m in mixed.items()],
+                list(mixed.values()), clean))
 
     def pseudo_label_loss(self, feats: torch.Tensor,
                           clean: DClusterCleanPass) -> torch.Tensor:
@@ -136,17 +167,24 @@ class HEXADeepClusterV2(HardExampleMixin, DeepClusterV2):
         (the attack pushes the crop away from them)."""
         return self.head(feats, clean.targets)
 
-    def pseudo_label_flipped(self, feats: torch.Tensor,
-                             clean: DClusterCleanPass) -> torch.Tensor:
-        """Whether the first head's top prototype is no longer the crop's
-        cluster."""
-        top = (feats.float() @ self.head.prototypes[0].t()).argmax(1)
-        return top != clean.targets[0]
-
     def mixed_target_loss(self, feats: torch.Tensor, mixed: HardExamples,
                           clean: DClusterCleanPass) -> torch.Tensor:
         """``lam`` of the loss against the crop's own clusters, ``1 - lam``
         of that against its partner's, in every head."""
-        return (mixed.lam * self.head(feats, clean.targets) +
-                (1 - mixed.lam) * self.head(feats,
-                                            clean.targets[:, mixed.partner]))
+        targets = clean.targets[:, :feats.size(0)]
+        return (mixed.lam * self.head(feats, targets) +
+                (1 - mixed.lam) * self.head(feats, targets[:, mixed.partner]))
+
+    def mixed_target_excess(self, feats: torch.Tensor, mixed: HardExamples,
+                            clean: DClusterCleanPass) -> torch.Tensor:
+        """The mixed-target loss minus the target's entropy, per head (over
+        the same prototypes as the clean loss): 0 when the crop predicts
+        exactly ``lam`` / ``1 - lam``."""
+        targets = clean.targets[:, :feats.size(0)]
+        lam = torch.tensor(mixed.lam, device=feats.device)
+        entropy = -(torch.special.xlogy(lam, lam) +
+                    torch.special.xlogy(1 - lam, 1 - lam))
+        # A partner in the same cluster makes the head's target one-hot.
+        two_clusters = (targets != targets[:, mixed.partner]).float().mean(0)
+        return self.mixed_target_loss(feats, mixed, clean) - (
+            entropy * two_clusters)

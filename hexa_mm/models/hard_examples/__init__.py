@@ -1,8 +1,8 @@
 from .adversarial import AdversarialGenerator
-from .base import BaseHardExampleGenerator, HardExamples, PseudoLabelLoss
+from .base import HardExamples, PseudoLabelLoss
 from .cutmix import CutMixGenerator
 
 __all__ = [
-    'AdversarialGenerator', 'BaseHardExampleGenerator', 'CutMixGenerator',
-    'HardExamples', 'PseudoLabelLoss'
+    'AdversarialGenerator', 'CutMixGenerator', 'HardExamples',
+    'PseudoLabelLoss'
 ]

@@ -3,16 +3,16 @@ from typing import Optional
 import numpy as np
 import torch
 from mmengine.dist import get_rank
+from mmengine.model import BaseModule
 from mmpretrain.models.utils.batch_augments import CutMix
-from torch import nn
 
 from mmselfsup.registry import MODELS
 from ... import compat
-from .base import BaseHardExampleGenerator, HardExamples, PseudoLabelLoss
+from .base import HardExamples
 
 
 @MODELS.register_module()
-class CutMixGenerator(BaseHardExampleGenerator):
+class CutMixGenerator(BaseModule):
     """Cut-mixed examples: a box of one image pasted into another.
 
     HEXA's second kind of hard example (Li et al., arXiv 2012.13493), after CutMix
@@ -22,16 +22,21 @@ class CutMixGenerator(BaseHardExampleGenerator):
     clipped at the border (MMPretrain's ``CutMix.cutmix_bbox_and_lam``). The
     pseudo-labels mix as ``lam`` (own) and ``1 - lam`` (partner).
 
-    Unlike MMPretrain's ``CutMix.mix``, the clean batch is never written into and
-    all randomness (permutation, lam, box) comes from the generator's own
-    random state, which is saved in the model's state dict so that a resumed
-    run draws exactly what the uninterrupted run would have.
+    Unlike MMPretrain's ``CutMix.mix``, the clean batch is never written into,
+    and every draw (permutation, lam, box) comes from the generator's own
+    random state, never from torch's or NumPy's global one: a HEXA run and its
+    baseline at one seed start from the same weights and see the same batches
+    (the draws of everything else are untouched). The state is saved in the
+    model's state dict, so that a resumed run draws exactly what the
+    uninterrupted run would have.
 
     Args:
         alpha (float): Beta distribution parameter (> 0). Defaults to 1.0.
-        seed (int, optional): Seed of the generator's own random state. With
-            None it is drawn from torch's (seeded) global generator. The rank is
-            added, so that DDP ranks draw different pairings and boxes.
+        seed (int, optional): Seed of the generator's own random state. None:
+            the run's seed, read (not drawn) from torch's global generator
+            (``torch.initial_seed()``, which MMEngine's ``randomness.seed``
+            sets before the model is built). The rank is added at draw time,
+            so that DDP ranks draw different pairings and boxes.
         init_cfg (dict, optional): Unused; kept for the MMEngine interface.
     """
 
@@ -45,7 +50,8 @@ class CutMixGenerator(BaseHardExampleGenerator):
         self.alpha = alpha
         self._box = CutMix(alpha=alpha, correct_lam=True)
         if seed is None:
-            seed = int(torch.randint(2**31 - 1, ()).item())
+            # Reading the seed draws nothing: torch's state stays as it was.
+            seed = torch.initial_seed() % 2**63
         # The random state is (seed, rank, number of draws so far): two integer
         # buffers travel in the checkpoint (and survive MMEngine's broadcast of
         # rank 0's buffers), the rank is added at draw time.
@@ -58,12 +64,8 @@ class CutMixGenerator(BaseHardExampleGenerator):
         return np.random.RandomState(
             np.random.SeedSequence(entropy).generate_state(4))
 
-    def forward(self,
-                inputs: torch.Tensor,
-                loss_fn: Optional[PseudoLabelLoss] = None,
-                data_preprocessor: Optional[nn.Module] = None,
-                model: Optional[nn.Module] = None) -> HardExamples:
-        """Cut-mix ``inputs``; the loss is not needed (see the base class)."""
+    def forward(self, inputs: torch.Tensor) -> HardExamples:
+        """Cut-mix the batch ``inputs`` (N, C, H, W)."""
         n, _, h, w = inputs.shape
         rng = self._next_rng()
         lam = float(rng.beta(self.alpha, self.alpha))

@@ -1,4 +1,4 @@
-from .batch_norm import bn_eval, running_stats_frozen
+from .batch_norm import running_stats_frozen
 from .dist import (all_reduce_sum, batch_shuffle, batch_unshuffle, gather_rows,
                    rows_per_rank)
 from .kmeans import assign_to_centroids, spherical_kmeans
@@ -6,7 +6,7 @@ from .pixel_space import PIXEL_MAX, pixel_bounds
 from .split_batch_norm import SplitBatchNorm2d
 
 __all__ = [
-    'bn_eval', 'running_stats_frozen', 'all_reduce_sum', 'batch_shuffle',
+    'running_stats_frozen', 'all_reduce_sum', 'batch_shuffle',
     'batch_unshuffle', 'gather_rows', 'rows_per_rank',
     'assign_to_centroids', 'spherical_kmeans', 'pixel_bounds', 'PIXEL_MAX',
     'SplitBatchNorm2d'

@@ -1,4 +1,4 @@
-"""Context managers that control how BatchNorm treats a forward pass.
+"""A context manager that controls how BatchNorm treats a forward pass.
 
 HEXA forwards extra (hard) views through the query encoder. Whether BN's running
 statistics absorb them matters downstream: the linear probe freezes BN, so running
@@ -35,15 +35,3 @@ def running_stats_frozen(module: nn.Module) -> Iterator[None]:
         for m in layers:
             m.track_running_stats = True
 
-
-@contextmanager
-def bn_eval(module: nn.Module) -> Iterator[None]:
-    """Normalise with running statistics (and leave them alone)."""
-    layers = [m for m in _bn_layers(module) if m.training]
-    for m in layers:
-        m.eval()
-    try:
-        yield
-    finally:
-        for m in layers:
-            m.train()

@@ -13,7 +13,7 @@ from mmengine.registry import MODEL_WRAPPERS
 class TwoPassDistributedDataParallel(MMDistributedDataParallel):
     """DDP for a model whose optimisation step takes two backward passes.
 
-    A HEXA algorithm with ``reuse_clean_grad=True`` backpropagates its clean
+    A HEXA algorithm with adversarial examples backpropagates its clean
     loss first (which gives the attack its input gradient), then its hard
     examples' loss (:meth:`HardExampleMixin.two_pass_train_step`).
     :class:`MMDistributedDataParallel`'s ``train_step`` knows one forward and

@@ -41,11 +41,10 @@ def test_builds_from_registry_with_documented_defaults():
     assert gen.step_size == pytest.approx(2 / 255) and gen.steps == 1
 
 
-@pytest.mark.parametrize('steps,random_start', [(1, False), (3, True)])
-def test_attack_raises_loss_beyond_clean_and_random_noise(steps, random_start):
+@pytest.mark.parametrize('steps', [1, 3])
+def test_attack_raises_loss_beyond_clean_and_random_noise(steps):
     model, pre, inputs, loss_fn = setup()
-    gen = AdversarialGenerator(eps=4 / 255, steps=steps,
-                               random_start=random_start)
+    gen = AdversarialGenerator(eps=4 / 255, steps=steps)
     adv = gen(inputs, loss_fn, pre, model=model).inputs
     low, high, unit = pixel_bounds(pre, inputs)
     noise = torch.randint(0, 2, inputs.shape, generator=torch.Generator()
@@ -59,11 +58,10 @@ def test_attack_raises_loss_beyond_clean_and_random_noise(steps, random_start):
     assert adv_loss > noisy_loss
 
 
-@pytest.mark.parametrize('steps,random_start', [(1, False), (4, True)])
-def test_perturbation_respects_eps_and_pixel_range(steps, random_start):
+@pytest.mark.parametrize('steps', [1, 4])
+def test_perturbation_respects_eps_and_pixel_range(steps):
     model, pre, inputs, loss_fn = setup()
-    gen = AdversarialGenerator(eps=8 / 255, steps=steps,
-                               random_start=random_start)
+    gen = AdversarialGenerator(eps=8 / 255, steps=steps)
     adv = gen(inputs, loss_fn, pre, model=model).inputs
     std = pre.std.view(1, 3, 1, 1)
     mean = pre.mean.view(1, 3, 1, 1)
@@ -86,15 +84,14 @@ def test_attack_clips_to_the_valid_pixel_range():
     assert torch.all(adv >= low - 1e-6) and torch.all(adv <= high + 1e-6)
 
 
-@pytest.mark.parametrize('bn_mode', ['batch', 'running'])
-def test_attack_changes_no_weight_gradient_or_bn_statistic(bn_mode):
+def test_attack_changes_no_weight_gradient_or_bn_statistic():
     model, pre, inputs, loss_fn = setup()
     # Make the running statistics and gradients non-trivial first.
     loss_fn(inputs).mean().backward()
     state = copy.deepcopy(model.state_dict())
     grads = [p.grad.clone() for p in model.parameters()]
-    AdversarialGenerator(eps=4 / 255, steps=3, random_start=True,
-                         bn_mode=bn_mode)(inputs, loss_fn, pre, model=model)
+    AdversarialGenerator(eps=4 / 255, steps=3)(inputs, loss_fn, pre,
+                                               model=model)
     for key, value in model.state_dict().items():
         assert torch.equal(value, state[key]), key
     for p, g in zip(model.parameters(), grads):
@@ -104,18 +101,25 @@ def test_attack_changes_no_weight_gradient_or_bn_statistic(bn_mode):
                if isinstance(m, nn.BatchNorm2d))
 
 
-def test_bn_mode_running_uses_running_statistics():
-    """'running' must give the eval-mode attack, 'batch' the train-mode one."""
+def test_attack_normalises_with_the_attacked_batch_statistics():
+    """BN during the attack: the batch's own statistics, as in training (an
+    attack on running statistics would be another attack)."""
     model, pre, inputs, loss_fn = setup()
-    for _ in range(3):  # move running stats away from their init
+    for _ in range(3):  # move running stats away from the batch's
         loss_fn(inputs * 2 + 1)
-    adv_running = AdversarialGenerator(bn_mode='running')(
-        inputs, loss_fn, pre, model=model).inputs
+    gen = AdversarialGenerator(eps=2 / 255)
+    attacked = gen(inputs, loss_fn, pre, model=model).inputs
     model.eval()
-    adv_eval = AdversarialGenerator(bn_mode='batch')(
-        inputs, loss_fn, pre, model=model).inputs
+    on_running_statistics = gen(inputs, loss_fn, pre, model=model).inputs
     model.train()
-    assert torch.equal(adv_running, adv_eval)
+    x = inputs.clone().requires_grad_(True)
+    with running_stats_frozen(model):
+        grad, = torch.autograd.grad(loss_fn(x).sum(), x)
+    _, _, unit = pixel_bounds(pre, inputs)
+    expected = inputs + 2 / 255 * unit * grad.sign()
+    low, high, _ = pixel_bounds(pre, inputs)
+    torch.testing.assert_close(attacked, expected.clamp(low, high))
+    assert not torch.equal(attacked, on_running_statistics)
 
 
 def test_given_input_gradient_replaces_the_first_step():
@@ -125,8 +129,12 @@ def test_given_input_gradient_replaces_the_first_step():
         grad, = torch.autograd.grad(loss_fn(x).mean(), x)
     gen = AdversarialGenerator(eps=2 / 255)
     computed = gen(inputs, loss_fn, pre, model=model).inputs
-    reused = gen(inputs, None, pre, input_grad=grad).inputs
+    reused = gen(inputs, None, pre, first_grad=grad).inputs
     assert torch.equal(computed, reused)
+    # Only the first step can be given: later ones need the loss.
+    with pytest.raises(ValueError, match='loss_fn'):
+        AdversarialGenerator(eps=2 / 255, steps=2)(inputs, None, pre,
+                                                    first_grad=grad)
 
 
 def test_perturbation_survives_fp16_autocast():
@@ -148,38 +156,7 @@ def test_perturbation_survives_fp16_autocast():
     (dict(eps=2), 'eps'),
     (dict(steps=0), 'steps'),
     (dict(step_size=-1.), 'step_size'),
-    (dict(bn_mode='frozen'), 'bn_mode'),
 ])
 def test_bad_arguments_name_the_field(kwargs, key):
     with pytest.raises(ValueError, match=key):
         AdversarialGenerator(**kwargs)
-
-
-def test_reference_size_scales_the_bound_with_the_input_side():
-    """eps at 224 pixels is 14 times larger at 16: the perturbation of a
-    16-pixel input reaches exactly the scaled bound (one sign step, no pixel
-    at the range's ends), and a 224-pixel input keeps the given eps."""
-    model, pre, inputs, loss_fn = setup(n=4, size=16)
-    # Pixels well inside [0, 255], so that no sign step is clamped away.
-    inputs = inputs.clamp(*(((torch.tensor(v) - pre.mean) / pre.std)
-                            for v in (60., 195.)))
-    gen = AdversarialGenerator(eps=2 / 255, reference_size=224)
-    assert gen.scaled_bounds(inputs) == pytest.approx((28 / 255, 28 / 255))
-    assert gen.scaled_bounds(torch.zeros(1, 3, 224, 224)) == pytest.approx(
-        (2 / 255, 2 / 255))
-    adv = gen(inputs, loss_fn, pre, model=model).inputs
-    moved = ((adv - inputs) * pre.std).abs() / 255
-    assert moved.max() == pytest.approx(28 / 255, rel=1e-4)
-    assert moved.min() == pytest.approx(28 / 255, rel=1e-4)
-    with torch.no_grad():
-        unscaled = AdversarialGenerator(eps=2 / 255)(inputs, loss_fn, pre,
-                                                     model=model).inputs
-        assert loss_fn(adv).mean() > loss_fn(unscaled).mean()
-
-
-def test_reference_size_refuses_a_bound_beyond_the_pixel_range():
-    gen = AdversarialGenerator(eps=16 / 255, reference_size=224)
-    with pytest.raises(ValueError, match=r'reference_size=224 .* 8x8'):
-        gen(torch.zeros(2, 3, 8, 8), lambda x: x.sum((1, 2, 3)))
-    with pytest.raises(ValueError, match='reference_size=0'):
-        AdversarialGenerator(reference_size=0)

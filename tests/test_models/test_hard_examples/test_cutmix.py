@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from hexa_mm.models.hard_examples import CutMixGenerator, HardExamples
+from hexa_mm.models.hard_examples import CutMixGenerator
 from mmselfsup.registry import MODELS
 
 
@@ -79,13 +79,23 @@ def test_ranks_draw_differently_from_the_same_state(monkeypatch):
     assert not torch.equal(rank0.partner, rank1.partner)
 
 
-def test_mix_weights_the_pseudo_labels_like_the_images():
-    ex = HardExamples(
-        inputs=torch.zeros(3, 1, 2, 2), partner=torch.tensor([1, 2, 0]), lam=0.25)
-    targets = torch.eye(3)
-    mixed = ex.mix(targets)
-    torch.testing.assert_close(mixed[0], torch.tensor([0.25, 0.75, 0.]))
-    torch.testing.assert_close(mixed.sum(1), torch.ones(3))
+def test_default_seed_is_the_runs_seed_and_draws_nothing_global():
+    """seed=None reads the seed that the run set (torch.manual_seed, which
+    MMEngine's randomness.seed calls) without drawing: torch's global state
+    is as it was, so a HEXA model and its baseline built at one seed start
+    from the same weights."""
+    torch.manual_seed(1234)
+    before = torch.get_rng_state()
+    gen = CutMixGenerator()
+    assert torch.equal(torch.get_rng_state(), before)
+    assert int(gen.seed) == 1234
+    images = torch.rand(8, 3, 16, 16)
+    torch.manual_seed(1234)
+    same = CutMixGenerator()(images)
+    again = gen(images)
+    torch.testing.assert_close(same.inputs, again.inputs)
+    torch.manual_seed(99)
+    assert not torch.equal(CutMixGenerator()(images).inputs, again.inputs)
 
 
 def test_builds_from_registry_and_rejects_bad_alpha():

@@ -1,6 +1,7 @@
 """TwoPassDistributedDataParallel with two gloo processes: HEXA-MoCo's
-two-pass step (reuse_clean_grad) gives the update of MMEngine's one-backward
-DDP step, and any other model trains as under MMDistributedDataParallel; with
+two-pass step gives the update of MMEngine's one-backward DDP step (where
+``loss()`` lets the attack take its own gradient), and any other model
+trains exactly as under MMDistributedDataParallel; with
 one batch on both ranks, each rank draws its own CutMix partners and mixes
 against its own keys, while the queue takes both ranks' keys."""
 import copy
@@ -21,7 +22,7 @@ def _worker(rank, out_dir):
     from mmselfsup.registry import MODELS
     init_default_scope('mmselfsup')
     results = {}
-    for name, cfg in (('hexa', tiny_hexa_cfg(reuse_clean_grad=True)),
+    for name, cfg in (('hexa', tiny_hexa_cfg()),
                       ('moco', tiny_moco_cfg())):
         states, logs = {}, {}
         for wrapper in ('TwoPassDistributedDataParallel',
@@ -58,7 +59,7 @@ def _same_batch_step():
     model = MODEL_WRAPPERS.build(
         dict(type='TwoPassDistributedDataParallel', device_ids=None),
         default_args=dict(
-            module=MODELS.build(tiny_hexa_cfg(reuse_clean_grad=True)).train()))
+            module=MODELS.build(tiny_hexa_cfg()).train()))
     algo, seen = model.module, dict(encoded=[])
     momentum_keys, encode, soft = algo._momentum_keys, algo.encode, algo.head.soft
 
@@ -82,9 +83,10 @@ def _same_batch_step():
     model.train_step(uint8_batch(seed=5),
                      OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1)))
     keys, n = seen['keys'], 8
-    # Clean queries (8), then adversarial + cut-mixed ones (16) in one forward.
+    # Clean queries (8), then adversarial and cut-mixed ones (16) in one
+    # forward, interleaved (query i's adversarial, then its cut-mixed one).
     assert [e.size(0) for e in seen['encoded']] == [n, 2 * n]
-    mixed_queries = seen['encoded'][1][n:].detach()
+    mixed_queries = seen['encoded'][1][1::2].detach()
     # In-batch columns: this rank's 8 keys (not 16 gathered ones), then the
     # queue as it was before the step.
     assert seen['logits'].shape == (n, n + 64)
@@ -102,15 +104,20 @@ def _same_batch_step():
 def test_two_pass_step_under_ddp_equals_the_one_backward_step(tmp_path):
     run_in_gloo_processes(_worker, str(tmp_path))
     ranks = [torch.load(tmp_path / f'rank{r}.pt') for r in (0, 1)]
+    # The attack's own gradient (loss()) and the clean backward's are the
+    # same gradient computed twice: a few entries can round to the other
+    # sign, which moves HEXA's update a little; MoCo-v2's is the same.
+    tolerance = dict(hexa=dict(rtol=1e-3, atol=1e-4), moco=dict())
     for name in ('hexa', 'moco'):
         for r in ranks:
             two_pass = r[name]['states']['TwoPassDistributedDataParallel']
             plain = r[name]['states']['MMDistributedDataParallel']
             for key, value in two_pass.items():
-                torch.testing.assert_close(value, plain[key], msg=key)
+                torch.testing.assert_close(value, plain[key], msg=key,
+                                           **tolerance[name])
             logs = r[name]['logs']
             assert logs['TwoPassDistributedDataParallel'] == pytest.approx(
-                logs['MMDistributedDataParallel'], rel=1e-5, abs=1e-6)
+                logs['MMDistributedDataParallel'], rel=1e-3, abs=1e-6)
         # The gradients were synced: both ranks hold the same weights.
         a, b = (r[name]['states']['TwoPassDistributedDataParallel']
                 for r in ranks)
