@@ -57,8 +57,8 @@ train_dataloader = dict(
 
 max_epochs = 25
 # SGD instead of LARS: a batch of 64 needs no layer-wise adaptation. lr 0.15:
-# at 0.3 one seed of three stalled at kNN 87% from epoch 15 (92.5 +- 3.6 over
-# 3 seeds), at 0.15 94.1 +- 0.6 (docs/benchmarks.md, "Quality benchmark").
+# at 0.3, training stalled on one seed of three
+# (docs/experiments/digits_recipe.md).
 sgd = dict(type='SGD', lr=0.15, momentum=0.9, weight_decay=5e-4)
 optimizer = dict(_delete_=True, **sgd)
 optim_wrapper = dict(_delete_=True, type='OptimWrapper', optimizer=sgd)

@@ -2,7 +2,7 @@
 # coloured shapes on textured backgrounds, 32x32, 2,000 training images, drawn
 # on first use into data/shapes): configs/deepclusterv2_r18_digits.py with the
 # data set, the colour jitter, the number of epochs and the crops changed
-# (docs/shapes.md).
+# (docs/experiments/shapes.md).
 _base_ = './deepclusterv2_r18_digits.py'
 
 model = dict(num_samples=2000)  # the shapes' train split
@@ -35,7 +35,7 @@ high_res = [
 # Only the two high-resolution crops (the ImageNet 200-epoch configs' 2x224
 # recipe): an 8-pixel crop of 30-60% of a shape cuts its outline, the only cue
 # of its class, and with them DeepCluster-v2's kNN stayed at a random
-# backbone's (docs/shapes.md).
+# backbone's (docs/experiments/shapes.md).
 train_pipeline = [
     dict(type='CheckedLoadImageFromFile', on_error='raise'),
     dict(type='MultiView', num_views=2, transforms=[high_res]),

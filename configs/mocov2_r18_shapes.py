@@ -3,7 +3,8 @@
 # on first use into data/shapes): configs/mocov2_r18_digits.py with the data
 # set, the colour jitter and the number of epochs changed. The network, the
 # 16x16 input (32x32 would cost four times as much), batch, optimizer, crop
-# scales and the shape of the schedule stay the digits' (docs/shapes.md).
+# scales and the shape of the schedule stay the digits'
+# (docs/experiments/shapes.md).
 _base_ = './mocov2_r18_digits.py'
 
 # MoCo-v2's full colour jitter and grayscale: the digits drop saturation, hue
@@ -45,7 +46,7 @@ train_dataloader = dict(
 
 # The digits' cosine schedule over 100 epochs instead of 25: at 25, MoCo-v2's
 # kNN on the shapes was still rising and hardly above a random backbone's
-# (docs/shapes.md).
+# (docs/experiments/shapes.md).
 max_epochs = 100
 param_scheduler = [
     dict(

@@ -13,6 +13,9 @@ for path in (ROOT, HELPERS):
         sys.path.insert(0, path)
 
 import hexa_mm  # noqa: E402,F401  registers hexa_mm's modules
+# The tools' conveniences (CPU launches of DDP code, quick exits), which the
+# tests' in-process tool runs and gloo processes need as the tools do.
+hexa_mm.compat.apply_conveniences()
 from mmengine.registry import DefaultScope, init_default_scope  # noqa: E402
 
 # What every config of the project sets: unscoped names resolve in MMSelfSup.
@@ -174,6 +177,13 @@ def shapes_root(tmp_path_factory):
     """One export of the embedded shapes for the whole session."""
     from hexa_mm.datasets import export_shapes
     return str(export_shapes(tmp_path_factory.mktemp('data') / 'shapes'))
+
+
+@pytest.fixture(scope='session')
+def textures_root(tmp_path_factory):
+    """One export of the embedded textures for the whole session."""
+    from hexa_mm.datasets import export_textures
+    return str(export_textures(tmp_path_factory.mktemp('data') / 'textures'))
 
 
 @pytest.fixture(scope='module')

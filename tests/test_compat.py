@@ -269,3 +269,64 @@ def test_each_dataset_subset_gets_its_own_copies():
     assert first.pipeline is not second.pipeline
     assert first.pipeline.transforms is not second.pipeline.transforms
     assert first.pipeline is not full.pipeline
+
+
+IMPORT_CHANGES = '''
+import json, sys
+import torch
+from mmengine.fileio.backends import LocalBackend
+from mmengine.runner import Runner
+from yapf.yapflib import yapf_api
+import hexa_mm
+def patched():
+    return dict(
+        checkpoints=hasattr(LocalBackend.put, '__wrapped__'),
+        runner_train=hasattr(Runner.train, '__wrapped__'),
+        yapf=hasattr(yapf_api.FormatCode, '__wrapped__'),
+        sync_bn=hasattr(torch.nn.SyncBatchNorm.forward, '__wrapped__'))
+before, names = patched(), hexa_mm.compat.applied()
+hexa_mm.compat.apply_conveniences()
+print(json.dumps(dict(imported=before, names=names, after=patched(),
+                      all_names=hexa_mm.compat.applied())))
+'''
+
+
+def test_import_changes_the_listed_fixes_only(tmp_path):
+    """``import hexa_mm`` in a fresh process applies the import fixes and
+    nothing else; the conveniences wait for ``apply_conveniences``; every
+    one of them is in docs/compat.md's list."""
+    import json
+    import os.path as osp
+    import subprocess
+    import sys
+    from tool_runs import ROOT
+    proc = subprocess.run([sys.executable, '-c', IMPORT_CHANGES],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    seen = json.loads(proc.stdout.splitlines()[-1])
+    assert seen['imported'] == dict(checkpoints=True, runner_train=False,
+                                    yapf=False, sync_bn=False)
+    assert set(seen['after'].values()) == {True}
+    assert seen['names'] == [p.__name__ for p in compat.IMPORT_FIXES]
+    assert seen['all_names'] == [
+        p.__name__ for p in compat.IMPORT_FIXES + compat.CONVENIENCES]
+    with open(osp.join(ROOT, 'docs', 'compat.md')) as f:
+        page = f.read()
+    for patch in compat.IMPORT_FIXES + compat.CONVENIENCES:
+        assert f'`{patch.__name__}`' in page, patch.__name__
+
+
+def test_mmcv_lite_counts_as_mmcv(monkeypatch):
+    """mmcv-lite (mmcv without compiled ops, what a machine that only
+    pre-trains carries) is checked as the mmcv it is."""
+    from hexa_mm.compat import versions
+    real = versions.metadata.version
+
+    def version(name):
+        if name == 'mmcv':
+            raise versions.metadata.PackageNotFoundError(name)
+        return '2.0.1' if name == 'mmcv-lite' else real(name)
+
+    monkeypatch.setattr(versions.metadata, 'version', version)
+    assert versions._installed_version('mmcv') == '2.0.1'
+    assert versions.find_version_problems() == []

@@ -14,17 +14,15 @@ message alone and exit with status 2; ``--debug`` shows their traceback
 (``hexa_mm.utils.run_cli``).
 """
 import argparse
-import os
 import os.path as osp
 
 from mmengine.config import Config
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
-from hexa_mm.utils import (ConfigError,
-                           MissingCheckpointError, add_common_args,
-                           check_pretrained_backbone, close_distributed,
-                           cpu_augment_config, load_cfg, run_cli,
-                           validate_config)
+from hexa_mm.utils import (MissingCheckpointError, add_common_args,
+                           amp_config, check_pretrained_backbone,
+                           close_distributed, cpu_augment_config, load_cfg,
+                           run_cli, validate_config)
 
 #: --vis name -> MMEngine visualisation backend, beside the local JSON one.
 VIS_BACKENDS = dict(tensorboard=dict(type='TensorboardVisBackend'))
@@ -72,12 +70,7 @@ def build_cfg(args) -> Config:
     cfg = load_cfg(args.config, args.launcher, args.cfg_options, args.work_dir,
                    args.local_rank)
     if args.amp:
-        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise ConfigError(f'--amp needs optim_wrapper.type OptimWrapper or '
-                             f'AmpOptimWrapper, the config has {wrapper!r}')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        amp_config(cfg)
     if args.cpu_augment:
         cpu_augment_config(cfg)
     if args.resume == 'auto':
@@ -115,22 +108,18 @@ def add_vis_backends(cfg: Config, names) -> None:
 
 
 def latest_checkpoint(work_dir: str):
-    """The checkpoint that ``last_checkpoint`` names or, when that file is
-    missing, empty or stale, the newest ``*.pth`` of ``work_dir`` (checkpoints
-    are written atomically, so every one is complete)."""
-    pointer = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(pointer):
-        with open(pointer) as f:
-            named = f.read().strip()
-        if named and osp.isfile(named):
-            return named
-    if not osp.isdir(work_dir):
-        return None
-    ckpts = [
-        osp.join(work_dir, name) for name in os.listdir(work_dir)
-        if name.endswith('.pth') and not name.startswith('.')
-    ]
-    return max(ckpts, key=osp.getmtime) if ckpts else None
+    """The checkpoint that MMEngine's ``last_checkpoint`` pointer in
+    ``work_dir`` names (``find_latest_checkpoint``), or None without one.
+
+    Raises:
+        MissingCheckpointError: The pointer names a file that is gone.
+    """
+    named = find_latest_checkpoint(work_dir) if osp.isdir(work_dir) else None
+    if named and not osp.isfile(named):
+        raise MissingCheckpointError(
+            f'--resume: {osp.join(work_dir, "last_checkpoint")} names '
+            f'{named}, which does not exist; pass --resume CKPT')
+    return named or None
 
 
 def main(argv=None):

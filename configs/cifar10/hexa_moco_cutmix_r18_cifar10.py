@@ -1,6 +1,5 @@
-# HEXA-MoCo with cut-mixed queries only on CIFAR-10: the best HEXA-MoCo
-# setting measured on the embedded sets (docs/cutmix_five_seeds.md), at 1.75x
-# MoCo-v2's FLOPs instead of 2.5x. configs/cifar10/hexa_moco_r18_cifar10.py
+# HEXA-MoCo with cut-mixed queries only on CIFAR-10 (a candidate of
+# protocols/selection.py), at 1.75x MoCo-v2's FLOPs instead of 2.5x. configs/cifar10/hexa_moco_r18_cifar10.py
 # with the adversarial term off. hexa_mm has not run this recipe to the end
 # (configs/cifar10/README.md).
 _base_ = './hexa_moco_r18_cifar10.py'

@@ -1,6 +1,5 @@
-# HEXA-MoCo with cut-mixed queries only on ImageNet-100: the best HEXA-MoCo
-# setting measured on the embedded sets (docs/cutmix_five_seeds.md), at 1.75x
-# MoCo-v2's FLOPs instead of 2.5x.
+# HEXA-MoCo with cut-mixed queries only on ImageNet-100 (a candidate of
+# protocols/selection.py), at 1.75x MoCo-v2's FLOPs instead of 2.5x.
 # configs/imagenet100/hexa_moco_r18_imagenet100.py with the adversarial term
 # off. hexa_mm has not run this recipe to the end
 # (configs/imagenet100/README.md).

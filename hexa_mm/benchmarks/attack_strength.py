@@ -1,15 +1,16 @@
 """How hard an attack is on a trained model
 (``tools/benchmarks/attack_strength.py``).
 
-During HEXA training the hardness figures (``adv_ratio``, ``adv_win``) say
-how hard the hard examples are *for the model being trained*; a run that
+During HEXA training the hardness figures (``adv_ratio``, ``mix_ratio``)
+say how hard the hard examples are *for the model being trained*; a run that
 stalls near the loss of uniform logits shows ratios near 1 whatever the
-attack. This measures each attack on one fixed, trained model instead: the
-weights of a pre-training checkpoint (e.g. MoCo-v2's) in the HEXA algorithm
-of ``config``, on a few training batches of that config, in training mode
-(BN on batch statistics, as the attack sees it in training). No optimizer
-step is taken; the loss forward still moves the queue and the key encoder
-by their rules, as in training, and that is all it changes.
+attack. This measures each attack (its ``eps`` and number of PGD ``steps``)
+on one fixed, trained model instead: the weights of a pre-training checkpoint
+(e.g. MoCo-v2's) in the HEXA algorithm of ``config``, on a few training
+batches of that config, in training mode (BN on batch statistics, as the
+attack sees it in training). No optimizer step is taken; the loss forward
+still moves the queue and the key encoder by their rules, as in training,
+and that is all it changes.
 """
 import itertools
 import os.path as osp
@@ -26,8 +27,9 @@ from mmselfsup.registry import MODELS
 
 #: State of the hard-example generators, which a baseline's checkpoint lacks.
 GENERATOR_PREFIXES = ('cutmix.', 'adversarial.')
-#: The figures of each attack: means over the batches.
-FIGURES = ('adv_ratio', 'adv_win', 'clean_win', 'mix_ratio', 'mix_win')
+#: The figures of each attack: means over the batches (``mix_ratio``: None
+#: when the config makes no cut-mixed examples).
+FIGURES = ('adv_ratio', 'mix_ratio')
 
 
 def load_trained(model: torch.nn.Module, checkpoint: str) -> None:
@@ -38,6 +40,7 @@ def load_trained(model: torch.nn.Module, checkpoint: str) -> None:
         raise MissingCheckpointError(f'checkpoint {checkpoint} not found')
     state = torch.load(checkpoint, map_location='cpu', weights_only=False)
     state = state.get('state_dict', state)
+
     def trained(shapes):
         return {k: shape for k, shape in shapes.items()
                 if not k.startswith(GENERATOR_PREFIXES)}
@@ -65,11 +68,11 @@ def attack_strength(checkpoint: str,
         config: A HEXA config: its model, data preprocessor and training
             data loader.
         attacks: ``AdversarialGenerator`` fields of each attack (``eps``,
-            ``steps``, ``random_start``, ``reference_size``, ...).
+            ``steps``, optionally ``step_size``).
         cfg_options: Overrides of the config (e.g. the data root).
         batches: Training batches to average over; every attack sees the
             same ones.
-        seed: Seed of the batches, the attacks' random starts and CutMix.
+        seed: Seed of the batches and of CutMix's draws.
 
     Returns:
         list[dict]: Per attack, its fields and :data:`FIGURES`.
@@ -86,32 +89,44 @@ def attack_strength(checkpoint: str,
     for attack in attacks:
         model_cfg = dict(
             cfg.model,
-            # The attack's own passes: reuse_clean_grad allows one step only.
-            reuse_clean_grad=False,
-            adversarial=dict(type='AdversarialGenerator', **attack))
+            adversarial=dict(type='AdversarialGenerator', **attack),
+            # The weights do not enter the figures; a zero w_adv (a cut-mix
+            # only config) would switch the attack off, and cut-mixed rows
+            # in place of clean ones cannot be attacked.
+            w_adv=cfg.model.get('w_adv', 1.) or 1.,
+            mix_mode='add')
         torch.manual_seed(seed)
         model = MODELS.build(model_cfg)
         load_trained(model, checkpoint)
         model.train()
         sums = dict.fromkeys(FIGURES, 0.)
         for batch in data:
+            # 'loss' differentiates once: the attack takes its own gradient.
             losses = compat.run_forward(
                 model, model.data_preprocessor(batch, True), mode='loss')
             for key in FIGURES:
-                sums[key] += float(losses[key]) / len(data)
-        rows.append(dict(attack, **{k: round(v, 4) for k, v in sums.items()}))
+                if key in losses and sums[key] is not None:
+                    sums[key] += float(losses[key]) / len(data)
+                else:
+                    sums[key] = None
+        rows.append(dict(attack, **{
+            k: None if v is None else round(v, 4)
+            for k, v in sums.items()
+        }))
     return rows
 
 
+def _figure(value: Optional[float]) -> str:
+    return '-' if value is None else f'{value:.3f}'
+
+
 def markdown(rows: List[dict]) -> str:
-    lines = ['| eps (x 1/255) | steps | random start | reference size | '
-             'adv / clean loss | mix / clean loss | win clean / adv / mix |',
-             '|---|---|---|---|---|---|---|']
+    """One line per attack: its settings and :data:`FIGURES`."""
+    lines = ['| eps (x 1/255) | steps | adv / clean loss | '
+             'mix excess / clean loss |', '|---|---|---|---|']
     lines += [
         f"| {r['eps'] * 255:g} | {r.get('steps', 1)} | "
-        f"{r.get('random_start', False)} | {r.get('reference_size')} | "
-        f"{r['adv_ratio']:.3f} | {r['mix_ratio']:.3f} | "
-        f"{r['clean_win']:.3f} / {r['adv_win']:.3f} / {r['mix_win']:.3f} |"
+        f"{_figure(r['adv_ratio'])} | {_figure(r['mix_ratio'])} |"
         for r in rows
     ]
     return '\n'.join(lines)

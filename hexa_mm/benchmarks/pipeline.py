@@ -232,8 +232,9 @@ def benchmark_config(config: str,
     return out
 
 
-#: What one GPU trains on, images/s (ResNet-50 self-supervised pre-training,
-#: the issue's range), for the cores-per-GPU row.
+#: What one GPU trains on, images/s: an assumed range for ResNet-50
+#: self-supervised pre-training (not measured by hexa_mm), for the
+#: cores-per-GPU row.
 GPU_IMAGES_PER_S = (2000, 3500)
 
 

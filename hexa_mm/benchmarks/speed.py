@@ -5,10 +5,10 @@ per step, peak memory.
 Every method runs full training steps on the same synthetic batch:
 ``model.train_step`` with MMEngine's ``OptimWrapper`` (SGD), which is what the
 Runner runs. Each ratio is the median over rounds of (method time / baseline
-time) measured in the same round.
+time) measured in the same round. The models come from the ImageNet configs
+in the folder that the caller names (``args.configs``).
 """
 import copy
-import os
 import os.path as osp
 import pickle
 import statistics
@@ -26,30 +26,30 @@ from mmengine.utils import get_installed_path
 
 from hexa_mm.evaluation import build_probe_model
 from mmselfsup.structures import SelfSupDataSample
+from .child_env import child_env
 from .flops import FlopCount
-from .paths import CONFIGS, subprocess_env
 from .report_io import write_json, write_text
 
 STOCK_MOCO = 'mmselfsup::selfsup/mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py'
-DIGITS_BACKBONE = '_base_/models/digits_resnet18.py'
-#: Side of the hard examples in the hard_size rows, over the views' side: the
-#: multi-crop ratio (96-pixel crops of a 224-pixel recipe).
-HARD_SIDE_RATIO = 96 / 224
+#: The embedded digits' ResNet-18 (``--backbone digits``), in the configs
+#: folder.
+DIGITS_BACKBONE = osp.join('_base_', 'models', 'digits_resnet18.py')
 
 
 def config_path(config):
-    """A config of this repository, or of MMSelfSup as ``mmselfsup::path``."""
+    """A config file, or one of MMSelfSup's as ``mmselfsup::path``."""
     if config.startswith('mmselfsup::'):
         return osp.join(get_installed_path('mmselfsup'), '.mim', 'configs',
                         config.split('::', 1)[1])
-    return osp.join(CONFIGS, config)
+    return config
 
 
-def model_cfg(config, backbone, **overrides):
-    """The config's model, with the digits' ResNet-18 or the full ResNet-50."""
+def model_cfg(config, digits_backbone=None, **overrides):
+    """The config's model, on a full ResNet-50 or, given ``digits_backbone``
+    (the file that defines the embedded digits' ResNet-18), on that one."""
     cfg = copy.deepcopy(Config.fromfile(config_path(config)).model.to_dict())
-    if backbone == 'digits':
-        digits = Config.fromfile(config_path(DIGITS_BACKBONE))
+    if digits_backbone is not None:
+        digits = Config.fromfile(digits_backbone)
         cfg['backbone'] = digits.digits_backbone.to_dict()
         cfg['backbone'].pop('_delete_', None)
         cfg['neck'].update(in_channels=digits.digits_feat_channels,
@@ -69,48 +69,48 @@ def model_cfg(config, backbone, **overrides):
     return cfg
 
 
-def methods(family, backbone, batch, size):
-    """(name, model config, crops) of the family at ``size``-pixel views;
-    the first is the baseline."""
-    hard_size = max(1, round(size * HARD_SIDE_RATIO))
+def methods(family, backbone, batch, configs):
+    """(name, model config, crops) of the family, the first the baseline.
+
+    Args:
+        family (str): ``'moco'`` or ``'dcluster'``.
+        backbone (str): ``'digits'`` (the embedded digits' ResNet-18, from
+            ``configs``) or ``'r50'`` (the configs' ResNet-50).
+        batch (int): Images per batch (the MoCo queue is 128 batches).
+        configs (str): The folder of the ImageNet pre-training configs.
+    """
+    digits = (osp.join(configs, DIGITS_BACKBONE)
+              if backbone == 'digits' else None)
     if family == 'moco':
         queue = dict(queue_len=batch * 128)
-        hexa = 'hexa_moco_r50_200e.py'
+        hexa = osp.join(configs, 'hexa_moco_r50_200e.py')
         return [
             ('MoCo-v2 (MMSelfSup stock)',
-             model_cfg(STOCK_MOCO, backbone, **queue), 2),
+             model_cfg(STOCK_MOCO, digits, **queue), 2),
             ('MoCo-v2 (HEXAMoCo, hard terms off)',
-             model_cfg(hexa, backbone, adversarial=None, cutmix=None,
+             model_cfg(hexa, digits, adversarial=None, cutmix=None,
                        **queue), 2),
-        ] + [(f'HEXA-MoCo hard_fraction={f}' +
-              (' reuse_clean_grad' if reuse else ''),
-              model_cfg(hexa, backbone, hard_fraction=f,
-                        reuse_clean_grad=reuse, **queue), 2)
-             for f, reuse in ((1.0, False), (1.0, True), (0.5, False),
-                              (0.5, True), (0.25, True))] + [
-            ('HEXA-MoCo CutMix only (w_adv=0)',
-             model_cfg(hexa, backbone, w_adv=0., **queue), 2),
-            ('HEXA-MoCo CutMix only (w_adv=0) hard_fraction=0.5',
-             model_cfg(hexa, backbone, w_adv=0., hard_fraction=0.5,
+            ('HEXA-MoCo', model_cfg(hexa, digits, **queue), 2),
+            ('HEXA-MoCo cut-mix only (w_adv=0)',
+             model_cfg(hexa, digits, w_adv=0., **queue), 2),
+            ("HEXA-MoCo cut-mix in place (mix_mode='replace')",
+             model_cfg(hexa, digits, w_adv=0., mix_mode='replace',
                        **queue), 2),
-            (f'HEXA-MoCo hard_size={hard_size}',
-             model_cfg(hexa, backbone, hard_size=hard_size,
-                       reuse_clean_grad=False, **queue), 2)]
+        ]
     num = dict(num_samples=max(4096, batch), head=dict(
         type='MultiPrototypeHead', num_heads=3, num_prototypes=300,
         feat_dim=128, temperature=0.1))
-    hexa = 'hexa_dcluster_r50_200e.py'
+    hexa = osp.join(configs, 'hexa_dcluster_r50_200e.py')
     return [
-        ('DeepCluster-v2', model_cfg('deepclusterv2_r50_200e.py', backbone,
-                                     **num), 2),
-    ] + [('HEXA-DCluster' + (' reuse_clean_grad' if reuse else ''),
-          model_cfg(hexa, backbone, reuse_clean_grad=reuse, **num), 2)
-         for reuse in (False, True)] + [
-            ('HEXA-DCluster CutMix only (w_adv=0)',
-             model_cfg(hexa, backbone, w_adv=0., **num), 2),
-            (f'HEXA-DCluster hard_size={hard_size}',
-             model_cfg(hexa, backbone, hard_size=hard_size,
-                       reuse_clean_grad=False, **num), 2)]
+        ('DeepCluster-v2',
+         model_cfg(osp.join(configs, 'deepclusterv2_r50_200e.py'), digits,
+                   **num), 2),
+        ('HEXA-DCluster', model_cfg(hexa, digits, **num), 2),
+        ('HEXA-DCluster cut-mix only (w_adv=0)',
+         model_cfg(hexa, digits, w_adv=0., **num), 2),
+        ("HEXA-DCluster cut-mix in place (mix_mode='replace')",
+         model_cfg(hexa, digits, w_adv=0., mix_mode='replace', **num), 2),
+    ]
 
 
 def make_batch(batch, size, crops, device):
@@ -195,7 +195,7 @@ def cpu_peak_mib(cfg, batch, size, crops):
          'peak_rss_child()'],
         input=pickle.dumps((cfg, batch, size, crops)),
         capture_output=True,
-        env=subprocess_env(os.environ))
+        env=child_env())
     if proc.returncode:
         raise RuntimeError('speed.py: the peak-memory process failed:\n' +
                            proc.stderr.decode(errors='replace'))
@@ -209,7 +209,7 @@ def run_speed(args) -> List[dict]:
     device = args.device
     rows = []
     for family in args.family:
-        entries = methods(family, args.backbone, args.batch, args.size)
+        entries = methods(family, args.backbone, args.batch, args.configs)
         if args.wrapper_only:
             entries = entries[:2]
         steps = [TrainStep(cfg, args.batch, args.size, crops, device)

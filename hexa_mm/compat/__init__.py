@@ -6,8 +6,11 @@ internals.
 1. checks every installed version against the range hexa_mm is tested with
    and reports *all* mismatches in one :class:`IncompatibleStackError`
    (:mod:`.versions`);
-2. applies the work-arounds for the stack's known bugs, each named in
-   :mod:`.workarounds`;
+2. applies the fixes of the stack's known bugs that every user needs
+   (:data:`IMPORT_FIXES`, each named in :mod:`.workarounds` and listed in
+   docs/compat.md); the conveniences for CPU launches and short processes
+   (:data:`CONVENIENCES`) wait for :func:`apply_conveniences`, which the
+   tools and the tests call;
 3. holds the one accessor of each upstream private member or global state
    that hexa_mm uses, with the version it was checked against
    (:mod:`.private_api`).
@@ -27,8 +30,10 @@ from .private_api import (CHECKED_AGAINST, backward_uncounted,
                           torchvision_hsv_conversions)
 from .versions import (OPTIONAL, REQUIRED, IncompatibleStackError,
                        check_versions, find_version_problems)
-from .workarounds import (apply_workarounds, exit_launched_worker,
-                          launched_worker, module_exists)
+from .workarounds import (CONVENIENCES, IMPORT_FIXES, applied,
+                          apply_conveniences, apply_workarounds,
+                          exit_launched_worker, launched_worker,
+                          module_exists)
 
 check_versions()
 apply_workarounds()
@@ -37,8 +42,9 @@ apply_workarounds()
 HAS_MMDET = module_exists('mmdet')
 
 __all__ = [
-    'CHECKED_AGAINST', 'HAS_MMDET', 'IncompatibleStackError', 'OPTIONAL',
-    'REQUIRED', 'apply_workarounds', 'atomic_write_bytes',
+    'CHECKED_AGAINST', 'CONVENIENCES', 'HAS_MMDET', 'IMPORT_FIXES',
+    'IncompatibleStackError', 'OPTIONAL', 'REQUIRED', 'applied',
+    'apply_conveniences', 'apply_workarounds', 'atomic_write_bytes',
     'backward_uncounted', 'batch_norm_base', 'check_batch_norm_input',
     'check_versions', 'exit_launched_worker', 'find_version_problems',
     'launched_worker', 'module_exists', 'normalizes',

@@ -31,11 +31,18 @@ class IncompatibleStackError(ImportError):
     """The installed OpenMMLab stack is not one hexa_mm works with."""
 
 
+#: Distributions that install the same module under another name: mmcv-lite
+#: is mmcv without the compiled ops (enough for pre-training).
+ALIASES = {'mmcv': ('mmcv', 'mmcv-lite')}
+
+
 def _installed_version(dist: str) -> Optional[str]:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
+    for name in ALIASES.get(dist, (dist, )):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
 
 
 def find_version_problems(

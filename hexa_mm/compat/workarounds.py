@@ -205,10 +205,10 @@ def _shut_down_loader_workers_after_each_run() -> None:
     collected. The Runner sits in reference cycles, so that happens in a
     ``gc`` pass, and there each worker's join waits out torch's full 5 s
     status-check interval before the worker exits (pytorch/pytorch#81794;
-    measured here: 10 s per loader of 2 workers, at every ``tools/train.py``
-    / ``tools/test.py`` exit or the next Runner's data set build; 0.05 s when
-    stopped directly). After ``Runner.train``,
-    ``val`` and ``test`` (returned or raised), stop the workers of the
+    on a 2-core CPU machine: 10 s per loader of 2 workers, at every
+    ``tools/train.py`` / ``tools/test.py`` exit or the next Runner's data set
+    build; 0.05 s when stopped directly). After ``Runner.train``, ``val`` and
+    ``test`` (returned or raised), stop the workers of the
     Runner's built loops instead: a later run of the same Runner starts new
     ones.
     """
@@ -320,22 +320,47 @@ def exit_launched_worker() -> NoReturn:
     os._exit(0)
 
 
-_applied = False
+#: What ``import hexa_mm`` changes in the upstream stack: fixes of bugs
+#: that any process meets which builds hexa_mm's configs or saves its
+#: checkpoints (the list, with the bug each one fixes: docs/compat.md).
+IMPORT_FIXES = (
+    # First: looking up mmselfsup.engine.runner imports mmselfsup.models.
+    _import_mmselfsup_models_beside_mmpretrain,
+    _drop_missing_registry_locations,
+    _drop_scope_from_collate_fn,
+    _write_checkpoints_atomically,
+    _copy_datasets_with_a_fresh_memo,
+)
+#: Switched on by the tools (``hexa_mm.utils.run_cli``) and the test suite
+#: only, by :func:`apply_conveniences`: DDP code launched on CPUs, and the
+#: seconds a process would lose at its start and exit.
+CONVENIENCES = (
+    _init_dist_pytorch_without_cuda,
+    _sync_batch_norm_over_gloo,
+    _shut_down_loader_workers_after_each_run,
+    _format_each_config_once,
+)
+_applied = set()
+
+
+def _apply_once(patches) -> None:
+    for patch in patches:
+        if patch not in _applied:
+            patch()
+            _applied.add(patch)
 
 
 def apply_workarounds() -> None:
-    """Apply every work-around once (idempotent)."""
-    global _applied
-    if _applied:
-        return
-    # First: looking up mmselfsup.engine.runner imports mmselfsup.models.
-    _import_mmselfsup_models_beside_mmpretrain()
-    _drop_missing_registry_locations()
-    _drop_scope_from_collate_fn()
-    _init_dist_pytorch_without_cuda()
-    _write_checkpoints_atomically()
-    _sync_batch_norm_over_gloo()
-    _shut_down_loader_workers_after_each_run()
-    _format_each_config_once()
-    _copy_datasets_with_a_fresh_memo()
-    _applied = True
+    """Apply :data:`IMPORT_FIXES` (once; ``import hexa_mm`` calls it)."""
+    _apply_once(IMPORT_FIXES)
+
+
+def apply_conveniences() -> None:
+    """Apply :data:`CONVENIENCES` (once): the tools and the tests call it."""
+    _apply_once(CONVENIENCES)
+
+
+def applied() -> list:
+    """The names of the patches applied in this process, in order."""
+    return [patch.__name__ for patch in IMPORT_FIXES + CONVENIENCES
+            if patch in _applied]

@@ -37,7 +37,7 @@ SHAPES_CLASSES = ('circle', 'ring', 'square', 'frame', 'triangle', 'star',
 SHAPES_SIZE = 32
 #: Side of the shapes configs' network inputs (configs/*_r18_shapes.py):
 #: the digits recipe's 16, as 32x32 inputs cost four times the compute
-#: (docs/shapes.md).
+#: (docs/experiments/shapes.md).
 SHAPES_INPUT_SIZE = 16
 #: Labelled, indexed shapes for feature evaluation (kNN, probes).
 SHAPES_EVAL_PIPELINE = [
@@ -52,10 +52,10 @@ SHAPES_EVAL_PIPELINE = [
         meta_keys=['img_path'])
 ]
 #: Radius of a shape, as a fraction of the side (uniform in this range), and
-#: its tilt from upright, in degrees (uniform in +-SHAPES_TILT). Drawing 2
-#: (2026-12-02): smaller shapes at any angle (radius 0.2-0.4, drawing 1) left
-#: every backbone at chance, supervised ones too (a 3-pixel star at the 16-pixel
-#: input is a blob, and a tilted square is a diamond): docs/shapes.md.
+#: its tilt from upright, in degrees (uniform in +-SHAPES_TILT). Drawing 2:
+#: smaller shapes at any angle (radius 0.2-0.4, drawing 1) left every backbone
+#: at chance, supervised ones too (a 3-pixel star at the 16-pixel input is a
+#: blob, and a tilted square is a diamond): docs/experiments/shapes.md.
 SHAPES_RADIUS = (0.35, 0.48)
 SHAPES_TILT = 25
 #: Version of the drawing, in the export's marker: an export of another

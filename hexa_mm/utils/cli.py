@@ -61,6 +61,22 @@ def load_cfg(config: str,
     return cfg
 
 
+def amp_config(cfg: Config) -> None:
+    """``--amp``: train with MMEngine's ``AmpOptimWrapper`` (dynamic loss
+    scaling unless the config sets one).
+
+    Raises:
+        ConfigError: The config's optimizer wrapper is another one.
+    """
+    from .config_check import ConfigError
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+        raise ConfigError(f'--amp needs optim_wrapper.type OptimWrapper or '
+                          f'AmpOptimWrapper, the config has {wrapper!r}')
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+
 def close_distributed() -> None:
     """Wait for every rank, then tear the process group down.
 

@@ -13,7 +13,8 @@ import os
 import sys
 from typing import Callable, Optional
 
-from ..compat import exit_launched_worker, launched_worker
+from ..compat import (apply_conveniences, exit_launched_worker,
+                      launched_worker)
 
 #: Exit status of a user error: argparse's for a bad command line, distinct
 #: from 1, what Python exits with on an uncaught exception (a crash).
@@ -71,7 +72,11 @@ def run_cli(main: Callable[[], object], prog: Optional[str] = None) -> None:
     any other exception, the exception propagates with its traceback. A rank
     of a distributed launch whose ``main`` returned ends without interpreter
     finalisation (:func:`hexa_mm.compat.exit_launched_worker`: gloo's exit bug).
+    First it switches on the tools' conveniences
+    (:func:`hexa_mm.compat.apply_conveniences`: DDP launched on CPUs, quick
+    starts and exits).
     """
+    apply_conveniences()
     debug = DEBUG_FLAG in sys.argv[1:] or os.environ.get(
         DEBUG_ENV, '') not in ('', '0')
     sys.argv[1:] = [a for a in sys.argv[1:] if a != DEBUG_FLAG]

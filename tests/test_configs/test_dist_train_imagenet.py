@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from config_runs import load_checkpoint, logged_iterations
-from gloo import free_port
+from gloo import DIST_TRAIN_ENV
 from imagenet_fakes import write_fake_imagenet
 from test_pretrain_configs import cpu_overrides
 from tool_runs import CONFIGS, ROOT, run_tool
@@ -31,7 +31,7 @@ def test_dist_train_imagenet_config_two_gloo_processes(config, tmp_path):
         ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'),
          osp.join(CONFIGS, config), '2', '--work-dir', str(work_dir),
          '--cfg-options'] + [f'{k}={v}' for k, v in options.items()],
-        cwd=tmp_path, env={'PYTHON': sys.executable, 'PORT': str(free_port())})
+        cwd=tmp_path, env={'PYTHON': sys.executable, **DIST_TRAIN_ENV})
     assert "dist_cfg: {'backend': 'gloo'}" in out
     assert 'GPU number: 2' in out
     assert "type='TwoPassDistributedDataParallel'" in out

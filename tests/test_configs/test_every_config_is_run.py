@@ -1,12 +1,13 @@
 """No shipped config without a test that runs it as users do: through
 ``tools/train.py`` (and ``tools/test.py``). A config added to ``configs/``
 without one fails here; add it to the list of the test that runs it."""
+import ast
 import os.path as osp
-import re
 
 from config_runs import shipped_configs
 from test_downstream_configs import DOWNSTREAM_CONFIGS
 from test_pretrain_configs import PRETRAIN_CONFIGS
+from test_standard_benchmarks import STANDARD_BENCHMARK_CONFIGS
 from tool_runs import ROOT
 
 #: Configs run through the tools by other tests: config -> test (file::name).
@@ -27,7 +28,8 @@ RUN_ELSEWHERE = {
 
 
 def test_every_shipped_config_has_an_end_to_end_test():
-    listed = PRETRAIN_CONFIGS + DOWNSTREAM_CONFIGS + list(RUN_ELSEWHERE)
+    listed = (PRETRAIN_CONFIGS + DOWNSTREAM_CONFIGS +
+              STANDARD_BENCHMARK_CONFIGS + list(RUN_ELSEWHERE))
     assert len(listed) == len(set(listed)), 'a config is listed twice'
     missing = sorted(set(shipped_configs()) - set(listed))
     assert not missing, (
@@ -37,12 +39,54 @@ def test_every_shipped_config_has_an_end_to_end_test():
     assert not gone, f'listed configs that do not exist: {gone}'
 
 
-def test_tests_named_for_other_configs_exist():
+def find_test(path, name):
+    """The module source and the function node of ``path::name``."""
+    with open(osp.join(ROOT, path)) as f:
+        source = f.read()
+    module = ast.parse(source)
+    for node in module.body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            return source, module, node
+    raise AssertionError(f'{path} has no test {name}')
+
+
+def string_constants(node):
+    return {n.value for n in ast.walk(node)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+
+
+def strings_seen_by(module, function):
+    """The string constants of ``function`` and of the module-level
+    assignments whose names it reads."""
+    used = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
+    seen = string_constants(function)
+    for node in module.body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id in used
+                for t in node.targets):
+            seen |= string_constants(node.value)
+    return seen
+
+
+def chain_steps_of(config):
+    """The digits chain's steps that train ``config``."""
+    from hexa_mm.benchmarks.chain.catalogue import suite_steps
+    return [step.name for step in suite_steps('digits', 'MoCo').values()
+            if step.config == f'configs/{config}']
+
+
+def test_tests_named_for_other_configs_run_them():
+    """Each test named in RUN_ELSEWHERE runs its config: it names the
+    config's file, or it runs the chain tool and names a step that trains
+    the config (in its body, or in a module constant that it reads)."""
     for config, test in RUN_ELSEWHERE.items():
         path, name = test.split('::')
-        with open(osp.join(ROOT, path)) as f:
-            source = f.read()
-        assert re.search(rf'^def {name}\(', source, re.M), test
-        # ... and that test runs the config's family through the tools.
-        family = osp.basename(osp.dirname(config))
-        assert family in source or 'digits' in source, test
+        source, module, function = find_test(path, name)
+        seen = strings_seen_by(module, function)
+        if osp.basename(config) in seen:
+            continue
+        steps = chain_steps_of(config)
+        assert steps, f'{test} does not name {config}, nor is it a chain step'
+        assert "load_tool('benchmarks/chain')" in source, test
+        assert 'chain.main(' in ast.get_source_segment(source, function), test
+        assert set(steps) & seen, f'{test} names none of the steps {steps}'

@@ -5,6 +5,8 @@ views augmented on the device, runs in test_pretrain_configs.py."""
 import os.path as osp
 
 import pytest
+import torch
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from imagenet_fakes import write_fake_imagenet
@@ -53,6 +55,8 @@ def shrunk_cfg(config, data_root, work_dir, cpu_augment):
 
 
 def train(cfg):
+    """Train ``cfg``; the data preprocessor's input views (uint8, from the
+    loader) and output views of each training iteration."""
     seen = []
     runner = Runner.from_cfg(cfg)
     model = runner.model
@@ -61,7 +65,8 @@ def train(cfg):
     def spy(data, training=False):
         out = original(data, training)
         if training:
-            seen.append([v.detach().clone() for v in out[0]])
+            seen.append(([v.clone() for v in data['inputs']],
+                         [v.detach().clone() for v in out[0]]))
         return out
 
     model.data_preprocessor.forward = spy
@@ -70,8 +75,17 @@ def train(cfg):
     return model, seen
 
 
-@pytest.mark.parametrize('config',
-                         ['mocov2_r50_200e.py', 'deepclusterv2_r50_800e.py'])
+#: Views of each config after the test's shrinking of the crops.
+VIEWS = {
+    'mocov2_r50_200e.py': [32] * 2,
+    'deepclusterv2_r50_800e.py': [32] * 2 + [16] * 6,
+}
+#: Training-mode batches through the data preprocessor: 2 iterations, and for
+#: DeepCluster-v2 first the memory bank's fill (4 images, 2 batches).
+BATCHES = {'mocov2_r50_200e.py': 2, 'deepclusterv2_r50_800e.py': 4}
+
+
+@pytest.mark.parametrize('config', sorted(VIEWS))
 def test_cpu_augment_flag_brings_back_the_cpu_pipeline(config, fake_imagenet,
                                                        tmp_path):
     cfg = shrunk_cfg(config, fake_imagenet, tmp_path, cpu_augment=True)
@@ -80,5 +94,22 @@ def test_cpu_augment_flag_brings_back_the_cpu_pipeline(config, fake_imagenet,
         'RandomResizedCrop', 'RandomApply', 'RandomGrayscale',
         'RandomGaussianBlur', 'RandomFlip'
     ]] * len(views)
-    model, _ = train(cfg)
+    model, seen = train(cfg)
     assert type(model.data_preprocessor).__name__ == 'SelfSupDataPreprocessor'
+    # The device config's normalisation (MMSelfSup's: BGR to RGB, ImageNet
+    # mean and std), and nothing else: the views come augmented from the CPU.
+    device_cfg = Config.fromfile(osp.join(CONFIGS, config))
+    norm = device_cfg.model.data_preprocessor
+    assert norm.type == 'DeviceAugDataPreprocessor' and norm.bgr_to_rgb
+    mean = torch.tensor(norm.mean).view(1, 3, 1, 1)
+    std = torch.tensor(norm.std).view(1, 3, 1, 1)
+    assert len(seen) == BATCHES[config]
+    for inputs, outputs in seen:
+        assert [tuple(v.shape) for v in inputs] == [
+            (2, 3, s, s) for s in VIEWS[config]]
+        assert all(v.dtype == torch.uint8 for v in inputs)
+        for raw, view in zip(inputs, outputs):
+            want = (raw[:, [2, 1, 0]].float() - mean) / std
+            torch.testing.assert_close(view, want)
+        # Each view of an image is its own random crop and augmentation.
+        assert not torch.equal(inputs[0], inputs[1])

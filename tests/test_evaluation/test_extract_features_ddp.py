@@ -2,6 +2,8 @@
 the gathered rows must be the single process's, each sample once, in order."""
 import torch
 
+from mmselfsup.registry import MODELS
+
 from conftest import tiny_moco_cfg
 from gloo import run_in_gloo_processes
 
@@ -32,18 +34,28 @@ def _features(digits_root):
     return extract_features(model, loader)
 
 
-def _worker(rank, digits_root, out):
+def _worker(rank, digits_root, out_dir):
     feats, labels = _features(digits_root)
-    if rank == 0:
-        torch.save(dict(feats=feats, labels=labels), out)
+    torch.save(dict(feats=feats, labels=labels), f'{out_dir}/rank{rank}.pt')
 
 
 def test_two_processes_gather_each_sample_once_in_order(tmp_path,
                                                         digits_root):
+    from knn_reference import digits_features
     single_feats, single_labels = _features(digits_root)
-    assert single_feats.shape[0] == 7
-    out = str(tmp_path / 'rank0.pt')
-    run_in_gloo_processes(_worker, digits_root, out)
-    got = torch.load(out)
-    assert torch.equal(got['labels'], single_labels)
-    torch.testing.assert_close(got['feats'], single_feats)
+    # The single process's rows: the backbone's features of the first 7
+    # validation digits, computed without hexa_mm.evaluation.
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_moco_cfg())
+    want_feats, want_labels = digits_features(model, digits_root, 'val',
+                                              indices=7)
+    assert single_labels.tolist() == want_labels.tolist()
+    torch.testing.assert_close(single_feats,
+                               torch.from_numpy(want_feats).float())
+    run_in_gloo_processes(_worker, digits_root, str(tmp_path))
+    # Every rank gets all 7 rows (4 embedded by rank 0, 3 + 1 padding by
+    # rank 1), in sample order, not only rank 0.
+    for rank in (0, 1):
+        got = torch.load(tmp_path / f'rank{rank}.pt')
+        assert torch.equal(got['labels'], single_labels), rank
+        torch.testing.assert_close(got['feats'], single_feats, msg=str(rank))

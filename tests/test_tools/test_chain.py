@@ -317,3 +317,34 @@ def test_imagenet_dry_run_picks_the_protocol_and_the_launcher(
         str(fake), '--steps', 'linear', '--linear-config', other, '--dry-run'
     ])
     assert commands_of(summary)['linear'][0][2] == other
+
+
+def test_root_names_the_configs_and_tools_that_the_steps_run(tmp_path):
+    """--root: another folder's configs/ and tools/, wherever hexa_mm is."""
+    root = tmp_path / 'root'
+    (root / 'tools').mkdir(parents=True)
+    (root / 'tools' / 'train.py').write_text('')
+    (root / 'configs').symlink_to(CONFIGS)
+    fake = tmp_path / 'pretrain.pth'
+    fake.write_bytes(b'not read by a dry run')
+    args = [osp.join(CONFIGS, 'hexa_moco_r50_200e.py'), str(fake),
+            '--steps', 'linear', 'knn', '--dry-run', '--work-dir',
+            str(tmp_path / 'chain')]
+    cmds = commands_of(chain.main(args + ['--root', str(root)]))
+    train, test = cmds['linear']
+    assert train[1:3] == [
+        str(root / 'tools' / 'train.py'),
+        str(root / 'configs' / 'benchmarks' / 'classification' / 'imagenet' /
+            'resnet50_linear-8xb32-steplr-100e_in1k.py')
+    ]
+    assert test[1] == str(root / 'tools' / 'test.py')
+    assert cmds['knn'][0][1] == str(root / 'tools' / 'benchmarks' / 'knn.py')
+    # A folder without the tools is refused before anything is planned.
+    with pytest.raises(chain.ChainError, match='--root .*no tools/train.py'):
+        chain.main(args + ['--root', str(tmp_path)])
+    # A root without a step's config names the file it looked for.
+    (root / 'configs').unlink()
+    (root / 'configs').mkdir()
+    with pytest.raises(chain.ChainError,
+                       match=re.escape(str(root / 'configs' / 'benchmarks'))):
+        chain.main(args + ['--root', str(root)])

@@ -93,16 +93,18 @@ def test_resume_without_checkpoint_stops_unless_asked(tmp_path, digits_root):
     assert osp.isfile(work_dir / 'epoch_1.pth'), out[-2000:]
 
 
-def test_resume_follows_the_newest_complete_checkpoint(tmp_path):
+def test_resume_follows_what_last_checkpoint_names(tmp_path):
+    """MMEngine's pointer, which hexa_mm writes atomically with every
+    checkpoint; a pointer to a file that is gone is an error naming both."""
+    from hexa_mm.utils import MissingCheckpointError
     work = tmp_path / 'w'
-    work.mkdir()
     assert train_tool.latest_checkpoint(str(work)) is None
+    work.mkdir()
     (work / 'epoch_1.pth').write_bytes(b'1')
-    os.utime(work / 'epoch_1.pth', (1, 1))
     (work / 'epoch_2.pth').write_bytes(b'2')
-    (work / '.epoch_3.pth.abc.tmp').write_bytes(b'partial')
-    # last_checkpoint truncated to nothing by a kill: fall back to the newest.
-    (work / 'last_checkpoint').write_text('')
-    assert train_tool.latest_checkpoint(str(work)) == str(work / 'epoch_2.pth')
+    assert train_tool.latest_checkpoint(str(work)) is None
     (work / 'last_checkpoint').write_text(str(work / 'epoch_1.pth'))
     assert train_tool.latest_checkpoint(str(work)) == str(work / 'epoch_1.pth')
+    (work / 'last_checkpoint').write_text(str(work / 'epoch_3.pth'))
+    with pytest.raises(MissingCheckpointError, match='epoch_3.pth'):
+        train_tool.latest_checkpoint(str(work))

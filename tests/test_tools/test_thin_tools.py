@@ -13,8 +13,9 @@ TOOLS = sorted(
     osp.relpath(p, ROOT)
     for p in glob.glob(osp.join(ROOT, 'tools', '**', '*.py'), recursive=True))
 BENCHMARK_TOOLS = [
-    'tools/benchmarks/chain.py', 'tools/benchmarks/knn.py',
-    'tools/benchmarks/kshot.py', 'tools/benchmarks/pipeline.py',
+    'tools/benchmarks/chain.py', 'tools/benchmarks/gpu_check.py',
+    'tools/benchmarks/knn.py', 'tools/benchmarks/kshot.py',
+    'tools/benchmarks/pipeline.py',
     'tools/benchmarks/quality.py', 'tools/benchmarks/speed.py',
     'tools/demo.py'
 ]

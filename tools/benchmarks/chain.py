@@ -5,6 +5,7 @@
         [--launcher none|pytorch|slurm] [--gpus N] [--partition P]
         [--jobs J] [--quick] [--data-root DIR] [--cfg-options k=v ...]
         [--shots 1 5 10] [--draws 5] [--keep-going] [--skip-done] [--dry-run]
+        [--root ROOT]
 
 1. Extracts the backbone of CHECKPOINT (hexa_mm.utils.checkpoint, as
    tools/model_converters/extract_backbone_weights.py) to ``DIR/backbone.pth``.
@@ -37,6 +38,11 @@ Suites (``--steps`` picks among them; default: the starred ones):
   ``model.type``), voc* (Faster R-CNN R50-C4, VOC07+12), semi-1pct, semi-10pct,
   finetune (100% of the labels), coco (Mask R-CNN R50-C4 1x), coco-fpn, knn.
 
+The steps run the downstream configs and tools of ``--root ROOT`` (default:
+the checkout that holds this tool): ``ROOT/configs/benchmarks/...``,
+``ROOT/tools/train.py``, ``ROOT/tools/test.py`` and ``ROOT/tools/benchmarks/``;
+each step's process imports the ``hexa_mm`` that runs the chain.
+
 ``--quick`` runs a few iterations of each step (1 epoch of a capped data set
 for epoch-based configs) and no validation during training: a check of the
 chain, not a measurement. ``--dry-run`` prints the commands and runs nothing.
@@ -46,8 +52,12 @@ starts (``--keep-going``: they all run). ``--skip-done`` keeps the results of
 an earlier run in the same work dir whose command line is unchanged.
 """
 import argparse
+import os.path as osp
 
 from hexa_mm.benchmarks.chain import ChainError, run_chain
+
+#: The checkout that holds this tool (tools/benchmarks/chain.py).
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args(argv=None):
@@ -98,6 +108,9 @@ def parse_args(argv=None):
                         'checkpoint and command line')
     parser.add_argument('--dry-run', action='store_true',
                         help='print the commands, run nothing')
+    parser.add_argument('--root', default=ROOT,
+                        help='folder of the configs/ and tools/ that the '
+                        'steps run (default: the checkout of this tool)')
     return parser.parse_args(argv)
 
 

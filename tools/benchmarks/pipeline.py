@@ -11,14 +11,17 @@ One process, one thread (torch and OpenCV): images/s per core. Without
 sample photos) are written to a temporary folder. A config that augments on the
 device (``DeviceAugDataPreprocessor``) is measured twice in the same run: with
 its CPU fallback (``tools/train.py --cpu-augment``) and as it is. Default
-configs: the MoCo-v2 and DeepCluster-v2 (multi-crop) ImageNet configs.
+configs: the MoCo-v2 and DeepCluster-v2 (multi-crop) ImageNet configs of the
+checkout that holds this tool.
 """
 import argparse
 import os.path as osp
 
-from hexa_mm.benchmarks.paths import CONFIGS
 from hexa_mm.benchmarks.pipeline import pipeline_report
 
+#: The configs of the checkout that holds this tool (tools/benchmarks/).
+CONFIGS = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
 DEFAULT_CONFIGS = [
     osp.join(CONFIGS, 'mocov2_r50_200e.py'),
     osp.join(CONFIGS, 'deepclusterv2_r50_800e.py'),

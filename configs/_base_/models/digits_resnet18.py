@@ -5,8 +5,9 @@
 # pre-training checkpoint.
 #
 # Why narrow and small: a randomly initialised wide ResNet is already a strong
-# feature extractor on these clean digits (kNN 84-88%); within a CPU budget, MoCo-v2
-# at full width and 32x32 stayed below it, while this one passes it (docs/benchmarks.md, the demo).
+# feature extractor on these clean digits; within a CPU budget, MoCo-v2 at full
+# width and 32x32 stayed below it, while this one passes it
+# (docs/experiments/digits_recipe.md).
 digits_backbone = dict(
     _delete_=True,  # replaces the base config's backbone where it is merged
     type='mmcls.ResNet_CIFAR',

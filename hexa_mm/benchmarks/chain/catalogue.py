@@ -31,7 +31,8 @@ class Step:
         name: As given to ``--steps``.
         kind: ``'knn'``, ``'kshot'`` or ``'train'`` (tools/train.py, then
             tools/test.py on its last checkpoint).
-        config: The downstream config of a ``'train'`` step (repository path).
+        config: The downstream config of a ``'train'`` step, relative to the
+            chain's root folder (the one that holds ``configs/``).
         random: A randomly initialised backbone instead of the pre-trained one.
         detection: A detection config: a narrower backbone (C4) may leave
             checkpoint keys unused; elsewhere every key must be used.

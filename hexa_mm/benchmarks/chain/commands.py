@@ -1,5 +1,5 @@
-"""The command lines of the chain's steps: the repository's tools, under the
-launcher the user asked for."""
+"""The command lines of the chain's steps: the tools of the chain's root
+folder (``args.root``), under the launcher the user asked for."""
 import argparse
 import os.path as osp
 import shlex
@@ -9,7 +9,6 @@ from typing import Dict, List, Optional, Tuple
 
 from mmengine.config import Config
 
-from ..paths import REPO_ROOT, TOOLS
 from .catalogue import Step
 
 #: How a dry run shows the checkpoint that the training step will write.
@@ -52,8 +51,15 @@ def launch_prefix(args, job: str) -> Tuple[List[str], List[str]]:
     ], ['--launcher', 'slurm']
 
 
-def tool(name: str) -> str:
-    return osp.join(TOOLS, name)
+def tool(plan: Plan, name: str) -> str:
+    """The path of ``tools/<name>`` in the chain's root folder."""
+    return osp.join(plan.args.root, 'tools', name)
+
+
+def step_config(plan: Plan, step: Step) -> str:
+    """The path of a training step's downstream config: the catalogue's
+    path, relative to the chain's root folder (an absolute one as it is)."""
+    return osp.join(plan.args.root, step.config)
 
 
 def metrics_path(step: Step, work: str) -> str:
@@ -75,7 +81,7 @@ def feature_commands(plan: Plan, step: Step) -> List[List[str]]:
     prefix, launcher = launch_prefix(args, f'hexa-{step.name}')
     work = osp.join(plan.work_dir, step.name)
     cmd = prefix + [
-        tool(f'benchmarks/{step.kind}.py'), args.config
+        tool(plan, f'benchmarks/{step.kind}.py'), args.config
     ] + ([] if step.random else [args.checkpoint]) + [
         '--dataset', plan.dataset, '--out',
         metrics_path(step, work)
@@ -96,15 +102,15 @@ def train_commands(plan: Plan, step: Step,
     args = plan.args
     prefix, launcher = launch_prefix(args, f'hexa-{step.name}')
     work = osp.join(plan.work_dir, step.name)
-    config = osp.join(REPO_ROOT, step.config)
+    config = step_config(plan, step)
     options = plan.options[step.name]
     checkpoint = checkpoint or LAST_CHECKPOINT.format(
         osp.join(work, 'last_checkpoint'))
     return [
-        prefix + [tool('train.py'), config, '--work-dir', work] + launcher +
-        cfg_options(options['train']),
+        prefix + [tool(plan, 'train.py'), config, '--work-dir', work] +
+        launcher + cfg_options(options['train']),
         prefix + [
-            tool('test.py'), config, checkpoint, '--work-dir', work,
+            tool(plan, 'test.py'), config, checkpoint, '--work-dir', work,
             '--out-metrics',
             osp.join(work, 'metrics.json')
         ] + launcher + cfg_options(options['test'])

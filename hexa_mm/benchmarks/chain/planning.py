@@ -7,9 +7,8 @@ from mmengine.config import Config
 
 from hexa_mm.utils.checkpoint import (build_bare_backbone, extract_backbone,
                                       misfit_lines, state_shapes)
-from ..paths import REPO_ROOT
 from .catalogue import ChainError, Step, suite_steps
-from .commands import Plan
+from .commands import Plan, step_config
 from .config_surgery import (apply_options, channel_options, data_root_options,
                              forwarded_backbone_options, init_options,
                              quick_options)
@@ -35,9 +34,10 @@ def check_backbone_fit(config: str, pretrain_config: str,
 def plan_train_step(plan: Plan, step: Step, reference: Dict[str, tuple],
                     source: str) -> None:
     """Work out ``step``'s options and check the backbone fits its config."""
-    config = osp.join(REPO_ROOT, step.config)
+    config = step_config(plan, step)
     if not osp.isfile(config):
-        raise ChainError(f'step {step.name!r}: config {step.config} not found')
+        raise ChainError(f'step {step.name!r}: config {config} not found '
+                         '(--root names the folder of configs/ and tools/)')
     down = Config.fromfile(config)
     # Model and data: training and test alike.
     common = forwarded_backbone_options(plan.pretrain, down)
@@ -60,6 +60,10 @@ def plan_train_step(plan: Plan, step: Step, reference: Dict[str, tuple],
 
 
 def _check_args(args) -> None:
+    if not osp.isfile(osp.join(args.root, 'tools', 'train.py')):
+        raise ChainError(f'--root {args.root}: no tools/train.py there; it '
+                         'must name the folder of the configs/ and tools/ '
+                         'that the steps run')
     if not osp.isfile(args.config):
         raise ChainError(f'pre-training config {args.config} not found')
     if not osp.isfile(args.checkpoint):
@@ -80,6 +84,7 @@ def make_plan(args) -> Plan:
     """Check the input, extract the backbone, work out every step's
     options; raise ChainError on anything wrong before a step runs."""
     _check_args(args)
+    args.root = osp.abspath(args.root)
     args.config = osp.abspath(args.config)
     args.checkpoint = osp.abspath(args.checkpoint)
     if args.data_root:

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import List
 
 from hexa_mm.utils.checkpoint import save_backbone
-from ..paths import subprocess_env
+from ..child_env import child_env
 from .catalogue import ChainError, Step
 from .commands import (Plan, feature_commands, metrics_path, shell_line,
                        step_commands, train_commands)
@@ -103,7 +103,8 @@ def _run_steps(plan: Plan, summary: dict, done: dict) -> List[str]:
     """Run the steps not ``done``, ``--jobs`` at a time, in order; after a
     failure none starts unless ``--keep-going``. Returns the errors."""
     args = plan.args
-    env = subprocess_env(os.environ)
+    # The steps' tools import the hexa_mm that runs the chain.
+    env = child_env()
     errors = []
     lock = threading.Lock()
     stop = threading.Event()
@@ -128,8 +129,10 @@ def _run_steps(plan: Plan, summary: dict, done: dict) -> List[str]:
 
 def run_chain(args) -> dict:
     """Every downstream evaluation of ``args.checkpoint`` that ``args`` (the
-    chain's command line) asks for; returns the summary. Raises ChainError
-    on bad input and, after the others ran, for the steps that failed."""
+    chain's command line, ``tools/benchmarks/chain.py``; ``args.root`` is the
+    folder whose ``configs/`` and ``tools/`` the steps run) asks for; returns
+    the summary. Raises ChainError on bad input and, after the others ran,
+    for the steps that failed."""
     plan = make_plan(args)
     work_dir = plan.work_dir
     summary = dict(

@@ -5,6 +5,8 @@ import argparse
 import os.path as osp
 from typing import List, Optional
 
+from mmengine.config import DictAction
+
 from hexa_mm.utils.errors import UserError
 from .plot import plot
 from .protocol import load_protocol
@@ -38,6 +40,11 @@ def parse_args(argv=None, defaults: Optional[dict] = None):
                      help='checkpoints and logs')
     run.add_argument('--tsne', action='store_true',
                      help='t-SNE maps of the first seed\'s features')
+    run.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, default={},
+        help="overrides of every method's config, for a demo protocol only "
+        '(e.g. train_cfg.max_epochs=1 for a quick look): a report or '
+        'selection protocol runs as written')
     run.set_defaults(**(defaults or {}))
     for name, text in (('status', 'which runs a result file holds and '
                         'which are missing'),
@@ -73,7 +80,7 @@ def main(argv=None, defaults: Optional[dict] = None) -> List[dict]:
         protocol = load_protocol(args.protocol)
         runs = run_protocol(protocol, args.out, args.work_dir,
                             args.data_root, args.datasets, args.methods,
-                            args.seeds, args.tsne)
+                            args.seeds, args.tsne, args.cfg_options)
         path = result_path(protocol, args.out)
         for dataset in protocol.datasets:
             plot(runs, osp.join(args.out, f'{protocol.name}_{dataset}.png'),

@@ -22,9 +22,10 @@ A protocol file is an MMEngine config (Python) with these fields::
     decision = '...'             # selection: how its table picks a setting
 
 Config paths are relative to the protocol file, ``{dataset}`` standing for
-each data set; names that start with ``_`` are the file's own helpers. The probes (kNN and linear top-1 of the frozen backbone), the
-test (paired, two-sided t-test over the seeds) and the correction (Holm over
-every comparison of the file) are the benchmark's own and the same for every
+each data set; names that start with ``_`` are the file's own helpers. The
+probes (kNN and linear top-1 of the frozen backbone), the test (paired,
+two-sided t-test over the seeds) and the correction (Holm over every
+comparison of the file) are the benchmark's own and the same for every
 protocol. Choosing and reporting are apart: a selection protocol's seeds
 share none with a report protocol's of the same folder, and it uses no set
 that a report protocol holds out.

@@ -88,10 +88,10 @@ def comparisons_table(protocol: Protocol, runs: List[dict]) -> str:
         'linear: diff (p, Holm p) | clears the bar |', '|---|---|---|---|---|---|'
     ]
     for (dataset, method, baseline), probes in by_key.items():
+        shown = [probes.get(probe) for probe in ('knn_top1', 'linear_top1')]
         cells = [
             f"{r['diff']:+.1f} +- {r['diff_std']:.1f} ({_p(r['p'])}, "
-            f"{_p(r['p_holm'])})" for r in (probes.get('knn_top1'),
-                                             probes.get('linear_top1')) if r
+            f"{_p(r['p_holm'])})" for r in shown if r
         ]
         lines.append(
             f'| {dataset} | {_label(protocol, method)} | '
@@ -129,12 +129,14 @@ def provenance(protocol: Protocol, runs: List[dict], result: str) -> str:
 
 def render(result: str, what: str = 'all', display_path: str = None) -> str:
     """The markdown of result file ``result``: ``scores``, ``comparisons``
-    or ``all`` (with the provenance)."""
+    or ``all`` (with the provenance); a protocol that has not run all of it
+    shows where it stands instead of its tables."""
     protocol = protocol_of(result)
     runs = read_results(result)['runs']
-    parts = []
-    if what == 'all':
-        parts.append(provenance(protocol, runs, display_path or result))
+    head = provenance(protocol, runs, display_path or result)
+    if missing_runs(protocol, runs):
+        return head + '\n'
+    parts = [head] if what == 'all' else []
     if what in ('scores', 'all'):
         parts.append(scores_table(protocol, runs))
     if what in ('comparisons', 'all'):

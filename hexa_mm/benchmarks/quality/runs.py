@@ -19,8 +19,8 @@ from hexa_mm.evaluation.probe import probe_split_cfg
 from hexa_mm.utils import load_cfg
 from hexa_mm.visualization import save_feature_map, tsne_embedding
 from .hardness import epoch_hardness
-from .protocol import Method, Protocol
-from .result_files import add_runs, commit, ledger, machine
+from .protocol import Method, Protocol, ProtocolError
+from .result_files import add_runs, commit, ledger, machine, result_path
 
 #: kNN of the final scores and of the monitor: k = 20 of the embedded sets'
 #: 1,297-2,000 training images (k = 200 would span one and a half classes).
@@ -65,16 +65,17 @@ def final_scores(model, dataset, data_root, tsne_path=None, title=''):
 
 
 def method_cfg(method: Method, dataset: str, seed: int, data_root: str,
-               work_dir: str, name: str):
+               work_dir: str, name: str, cfg_options: Optional[dict] = None):
     """The config that ``method`` pre-trains with on ``dataset`` at
-    ``seed``, with the kNN monitor, one checkpoint at the end and the data
-    under ``data_root``."""
+    ``seed`` (``cfg_options`` last), with the kNN monitor, one checkpoint at
+    the end and the data under ``data_root``."""
     cfg = load_cfg(
         method.config_path(dataset),
         cfg_options={
             'train_dataloader.dataset.data_root': data_root,
             'randomness.seed': seed,
-            **method.cfg_options
+            **method.cfg_options,
+            **(cfg_options or {})
         },
         work_dir=work_dir)
     epochs = cfg.train_cfg.max_epochs
@@ -96,11 +97,12 @@ def method_cfg(method: Method, dataset: str, seed: int, data_root: str,
 
 
 def pretrain(method: Method, dataset: str, seed: int, data_root: str,
-             work_dir: str, tsne: Optional[str]) -> dict:
+             work_dir: str, tsne: Optional[str],
+             cfg_options: Optional[dict] = None) -> dict:
     """Pre-train ``method`` on ``dataset`` at ``seed``; its run record."""
     name = f'{method.name}_{dataset}_seed{seed}'
     cfg = method_cfg(method, dataset, seed, data_root,
-                     osp.join(work_dir, name), name)
+                     osp.join(work_dir, name), name, cfg_options)
     start = time.time()
     runner = Runner.from_cfg(cfg)
     runner.train()
@@ -148,11 +150,14 @@ def random_backbones(protocol: Protocol, dataset: str, seed: int,
     return runs
 
 
-def _stamp(record: dict, folder: str) -> dict:
+def _stamp(record: dict, folder: str, cfg_options: dict) -> dict:
     """A run record with what it was measured on and from."""
-    return dict(
+    record = dict(
         record, machine=machine(), commit=commit(folder),
         date=datetime.date.today().isoformat())
+    if cfg_options:
+        record['cfg_options'] = cfg_options
+    return record
 
 
 def run_protocol(protocol: Protocol,
@@ -162,11 +167,22 @@ def run_protocol(protocol: Protocol,
                  datasets: Optional[List[str]] = None,
                  methods: Optional[List[str]] = None,
                  seeds: Optional[List[int]] = None,
-                 tsne: bool = False) -> List[dict]:
+                 tsne: bool = False,
+                 cfg_options: Optional[dict] = None) -> List[dict]:
     """Run what is missing of ``protocol`` (or of the part that
     ``datasets`` / ``methods`` / ``seeds`` name), seed by seed, adding each
     run to its result file as it ends (processes that run other parts may
-    add theirs); returns every run of the file."""
+    add theirs); returns every run of the file.
+
+    ``cfg_options`` override every method's config, in a demo protocol only
+    (a report or selection protocol runs as written); the runs record them,
+    and a result file holds runs of one set of overrides.
+    """
+    cfg_options = dict(cfg_options or {})
+    if cfg_options and protocol.kind != 'demo':
+        raise ProtocolError(
+            f'{protocol.path}: a {protocol.kind} protocol runs as written; '
+            f'cfg_options {sorted(cfg_options)} are for a demo protocol')
     for given, known, what in ((datasets, protocol.datasets, 'data set'),
                                (methods, list(protocol.methods), 'method'),
                                (seeds, protocol.seeds, 'seed')):
@@ -175,6 +191,12 @@ def run_protocol(protocol: Protocol,
             raise ValueError(f'{protocol.path} has no {what} {outside}')
     init_default_scope('mmselfsup')
     runs = ledger(protocol, out)
+    mixed = [r for r in runs if r.get('cfg_options', {}) != cfg_options]
+    if mixed:
+        raise ProtocolError(
+            f'{result_path(protocol, out)} holds runs with cfg_options '
+            f"{mixed[0].get('cfg_options', {})}, not {cfg_options}: one "
+            'result file, one budget; choose another --out')
     done = {(r['method'], r['dataset'], r['seed']) for r in runs}
     folder = osp.dirname(osp.abspath(protocol.path))
     tsne_dir = osp.join(out, f'{protocol.name}_tsne') if tsne else None
@@ -185,7 +207,7 @@ def run_protocol(protocol: Protocol,
             if methods is None and (next(iter(RANDOM)), dataset,
                                     seed) not in done:
                 runs = add_runs(protocol, out, [
-                    _stamp(r, folder) for r in random_backbones(
+                    _stamp(r, folder, cfg_options) for r in random_backbones(
                         protocol, dataset, seed, root,
                         tsne_dir if first_seed else None)
                 ])
@@ -198,6 +220,7 @@ def run_protocol(protocol: Protocol,
                 runs = add_runs(protocol, out, [
                     _stamp(
                         pretrain(protocol.methods[name], dataset, seed, root,
-                                 work_dir, tsne_path), folder)
+                                 work_dir, tsne_path, cfg_options), folder,
+                        cfg_options)
                 ])
     return runs

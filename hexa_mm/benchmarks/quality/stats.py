@@ -15,7 +15,9 @@ def paired_p(values: Sequence[float],
     if len(values) != len(baselines):
         raise ValueError(f'{len(values)} values against {len(baselines)} '
                          'baselines: a paired test needs one of each a seed')
-    if len(values) < 2:
+    diffs = [v - b for v, b in zip(values, baselines)]
+    # No spread: t is infinite (or 0 / 0), not evidence.
+    if len(diffs) < 2 or max(diffs) == min(diffs):
         return None
     p = stats.ttest_rel(values, baselines).pvalue
     return None if math.isnan(p) else float(p)

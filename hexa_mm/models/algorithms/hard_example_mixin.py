@@ -391,4 +391,3 @@ class HardExampleMixin:
         loss, _ = self.parse_losses(hard)
         optim_wrapper.update_params(loss)
         return self.parse_losses({**losses, **hard})[1]
-

@@ -34,4 +34,3 @@ def running_stats_frozen(module: nn.Module) -> Iterator[None]:
     finally:
         for m in layers:
             m.track_running_stats = True
-

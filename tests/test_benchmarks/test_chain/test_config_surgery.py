@@ -3,22 +3,22 @@ needs, read off its config tree."""
 import os.path as osp
 
 from mmengine.config import Config
+from tool_runs import ROOT
 
 from hexa_mm.benchmarks.chain.catalogue import CLS_DIGITS, DET
 from hexa_mm.benchmarks.chain.config_surgery import (flatten,
                                                      forwarded_backbone_options,
                                                      init_options, walk)
-from hexa_mm.benchmarks.paths import REPO_ROOT
 
 
 def test_random_steps_start_from_the_modules_own_init():
     digits = Config.fromfile(
-        osp.join(REPO_ROOT, CLS_DIGITS,
+        osp.join(ROOT, CLS_DIGITS,
                  'resnet18_linear-1xb64-steplr-200i_digits.py'))
     # No init_cfg in the config: the class's own (Kaiming) applies.
     assert init_options(digits, None) == []
     imagenet = Config.fromfile(
-        osp.join(REPO_ROOT, DET, 'voc0712',
+        osp.join(ROOT, DET, 'voc0712',
                  'faster-rcnn_r50-c4_ms-24k_voc0712.py'))
     # A Pretrained placeholder can only be dropped from a command line.
     assert init_options(imagenet, None) == [

@@ -1,76 +1,105 @@
-"""hexa_mm.benchmarks.quality.result_files: a grid run in pieces, merged
-into one table (``tools/benchmarks/quality.py --merge``)."""
+"""Result files: the ledger of a protocol's runs, locked to the protocol it
+ran, added to by several processes; the documents' tables rendered from
+them."""
+import glob
 import json
-import re
+import os.path as osp
 
 import pytest
-from tool_runs import load_tool
 
-from hexa_mm.benchmarks.quality.result_files import write_results
+from hexa_mm.benchmarks.quality import (ProtocolError, ledger, load_protocol,
+                                        protocol_of, read_results,
+                                        render_documents, result_path)
+from hexa_mm.benchmarks.quality.result_files import add_runs
 from hexa_mm.utils.errors import UserError
-
-quality_tool = load_tool('benchmarks/quality')
-
-
-def _runs(seeds, knn, epochs=3):
-    """A MoCo-v2 run and a HEXA-MoCo run ``knn[seed]`` points above it per
-    seed."""
-    return [
-        dict(method=m, seed=s, epochs=epochs, minutes=1., curve=[[epochs, 80]],
-             knn_top1=80 + s + d, linear_top1=90., checkpoint=None)
-        for s in seeds for m, d in (('mocov2', 0), ('hexa_moco', knn[s]))
-    ]
+from protocol_files import write_protocol
+from tool_runs import ROOT
 
 
-def _write(tmp_path, name, runs, dataset='digits'):
-    write_results(runs, dataset, str(tmp_path / name))
-    return str(tmp_path / f'{name}.json')
+def run(method, seed, knn=80., linear=90.):
+    return dict(method=method, dataset='digits', seed=seed, epochs=1,
+                minutes=1., knn_top1=knn, linear_top1=linear)
 
 
-def test_merge_makes_one_table_of_pieces_and_a_rerun_replaces(tmp_path,
-                                                               capsys):
-    gains = {0: 1., 1: 2., 2: 3., 3: 2.}
-    first = _write(tmp_path, 'seeds01', _runs((0, 1), {0: -5., 1: 2.}))
-    # Seed 0 again (the rerun wins) and seeds 2 and 3.
-    second = _write(tmp_path, 'seeds023', _runs((0, 2, 3), gains))
-    runs = quality_tool.main(['--merge', first, second, '--out',
-                              str(tmp_path), '--name', 'all'])
-    out = capsys.readouterr().out
-    assert f'hexa_moco, seed 0: the run in {second} replaces the one in ' \
-        f'{first}' in out
-    assert sorted((r['method'], r['seed']) for r in runs) == sorted(
-        (m, s) for m in ('mocov2', 'hexa_moco') for s in range(4))
-    saved = json.loads((tmp_path / 'all.json').read_text())
-    assert saved['dataset'] == 'digits' and len(saved['runs']) == 8
-    hexa = next(r for r in saved['summary'] if r['method'] == 'hexa_moco')
-    assert hexa['seeds'] == 4 and hexa['knn_top1_diff'] == 2.0
-    assert hexa['knn_top1_diff_p'] is not None
-    assert (tmp_path / 'all.md').read_text() in out
-    assert (tmp_path / 'all.png').stat().st_size > 0
+def test_runs_added_by_two_writers_are_all_kept(tmp_path):
+    protocol = load_protocol(write_protocol(tmp_path))
+    out = str(tmp_path / 'results')
+    add_runs(protocol, out, [run('mocov2', 0)])
+    # A second process's view of the file, made before the first one's run.
+    add_runs(protocol, out, [run('mocov2', 1)])
+    add_runs(protocol, out, [run('mocov2', 1, knn=85.)])  # a rerun replaces
+    runs = ledger(protocol, out)
+    assert sorted((r['seed'], r['knn_top1']) for r in runs) == [
+        (0, 80.), (1, 85.)]
+    saved = read_results(result_path(protocol, out))
+    assert saved['protocol'] == osp.join('..', 'report.py')
+    assert protocol_of(result_path(protocol, out)).sha256 == protocol.sha256
 
 
-def test_merge_refuses_what_would_mix_or_lose_results(tmp_path):
-    digits = _write(tmp_path, 'digits', _runs((0,), {0: 1.}))
-    shapes = _write(tmp_path, 'shapes', _runs((1,), {1: 1.}), 'shapes')
-    longer = _write(tmp_path, 'longer', _runs((1,), {1: 1.}, epochs=5))
-    other = ['--out', str(tmp_path), '--name', 'merged']
-    with pytest.raises(UserError, match=re.escape(
-            f"{shapes}: its runs are on 'shapes', not on 'digits'")):
-        quality_tool.main(['--merge', digits, shapes, *other])
-    with pytest.raises(UserError, match=r'mocov2: 3 epochs on seed 0 \(.*'
-                       r'digits\.json\), 5 on seed 1 \(.*longer\.json\)'):
-        quality_tool.main(['--merge', digits, longer, *other])
-    before = (tmp_path / 'digits.json').read_text()
-    with pytest.raises(UserError, match='digits.json: merged from'):
-        quality_tool.main(['--merge', digits, longer, '--out',
-                           str(tmp_path), '--name', 'digits'])
-    assert (tmp_path / 'digits.json').read_text() == before
-    (tmp_path / 'notes.json').write_text('{"runs": []}')
-    for path, error in ((tmp_path / 'notes.json', 'not a result file'),
-                        (tmp_path / 'missing.json', 'no such result file'),
-                        (tmp_path / 'digits.md', 'not JSON')):
-        with pytest.raises(UserError, match=re.escape(f'{path}: {error}')):
-            quality_tool.main(['--merge', digits, str(path), *other])
-    assert not (tmp_path / 'merged.json').exists()
-    with pytest.raises(SystemExit):
-        quality_tool.main(['--merge', digits, '--resume', *other])
+def test_a_protocol_changed_after_its_runs_began_is_refused(tmp_path):
+    path = write_protocol(tmp_path)
+    out = str(tmp_path / 'results')
+    add_runs(load_protocol(path), out, [run('mocov2', 0)])
+    with open(path, 'a') as f:
+        f.write('alpha = 0.1\n')
+    with pytest.raises(ProtocolError, match='changed after the runs'):
+        ledger(load_protocol(path), out)
+    with pytest.raises(ProtocolError, match='changed after the runs'):
+        protocol_of(result_path(load_protocol(path), out))
+
+
+def test_not_a_result_file_is_named(tmp_path):
+    path = tmp_path / 'x.json'
+    path.write_text(json.dumps(dict(runs=[])))
+    with pytest.raises(UserError, match='x.json: not a result file'):
+        read_results(str(path))
+    with pytest.raises(UserError, match='no such result file'):
+        read_results(str(tmp_path / 'none.json'))
+
+
+def test_a_rendered_block_follows_its_result_file(tmp_path):
+    protocol = load_protocol(write_protocol(tmp_path, seeds=(0, 1)))
+    out = str(tmp_path / 'results')
+    scores = {'random init': (20., 20.),
+              'random init (PyTorch default)': (30., 30.),
+              'mocov2': (80., 82.), 'hexa_moco': (83., 84.)}
+    add_runs(protocol, out, [run(method, seed, knn[seed])
+                             for method, knn in scores.items()
+                             for seed in (0, 1)])
+    doc = tmp_path / 'doc.md'
+    doc.write_text('# Results\n\n<!-- quality: results/report.json scores '
+                   '-->\nhand-copied\n<!-- /quality -->\n\nEnd.\n')
+    assert render_documents([str(doc)], check=True) == [
+        f'{doc}: results/report.json scores']
+    assert 'hand-copied' in doc.read_text()  # --check writes nothing
+    render_documents([str(doc)])
+    text = doc.read_text()
+    assert '| digits | hexa_moco | 2 | 83.5 +- 0.5 | 90.0 +- 0.0 |' in text
+    assert text.endswith('<!-- /quality -->\n\nEnd.\n')
+    assert render_documents([str(doc)], check=True) == []
+    add_runs(protocol, out, [run('hexa_moco', 1, 86.)])
+    assert render_documents([str(doc)], check=True)
+
+
+def test_readme_and_docs_tables_are_their_result_files_rendered():
+    """Every result table of README.md and docs/ is rendered from a
+    committed result file: none differs from its rendering, and README's
+    results table is one of them."""
+    documents = [osp.join(ROOT, 'README.md')] + sorted(
+        glob.glob(osp.join(ROOT, 'docs', '**', '*.md'), recursive=True))
+    assert render_documents(documents, check=True) == []
+    with open(osp.join(ROOT, 'README.md')) as f:
+        assert '<!-- quality: results/' in f.read()
+
+
+def test_an_incomplete_protocol_renders_where_it_stands(tmp_path):
+    protocol = load_protocol(write_protocol(tmp_path, seeds=(0, 1)))
+    out = str(tmp_path / 'results')
+    add_runs(protocol, out, [run('mocov2', 0), run('hexa_moco', 0)])
+    doc = tmp_path / 'doc.md'
+    doc.write_text('<!-- quality: results/report.json comparisons -->\n'
+                   '<!-- /quality -->\n')
+    render_documents([str(doc)])
+    text = doc.read_text()
+    assert '2 runs, 6 still to run: not a result yet' in text
+    assert '| set |' not in text  # no table of a partial protocol

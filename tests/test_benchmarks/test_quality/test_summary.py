@@ -1,70 +1,82 @@
-"""hexa_mm.benchmarks.quality.summary: the quality table's means, spreads
-and paired differences."""
+"""What a protocol's runs say: paired differences over the same seeds, raw
+and Holm-corrected p side by side, the bar, and no report of a protocol
+that did not run all of it."""
 import pytest
+from scipy import stats
 
-from hexa_mm.benchmarks import quality
+from hexa_mm.benchmarks.quality import (ProtocolError, comparisons, holm,
+                                        load_protocol, method_rows,
+                                        missing_runs, require_complete,
+                                        verdicts)
+from protocol_files import write_protocol
+
+RANDOM = ('random init', 'random init (PyTorch default)')
 
 
-def test_quality_summary_has_mean_spread_and_paired_difference():
-    runs = [
-        dict(method=m, seed=s, epochs=3, minutes=1., knn_top1=k + d,
-             linear_top1=k + 1, curve=[[3, k]]) for s, k in enumerate((80, 84))
-        for m, d in (('mocov2', 0), ('hexa_moco', s + 1))
-    ] + [
-        dict(method='hexa_dcluster', seed=0, epochs=3, minutes=2.,
-             knn_top1=90, linear_top1=91, curve=[])
+def runs_of(table, dataset='digits'):
+    """Run records from ``{method: [(knn, linear) a seed]}``."""
+    return [
+        dict(method=m, dataset=dataset, seed=s, epochs=1, minutes=1.,
+             knn_top1=k, linear_top1=lin)
+        for m, scores in table.items() for s, (k, lin) in enumerate(scores)
     ]
-    base, hexa, dcluster = quality.summarize(runs)
-    assert base['seeds'] == 2 and base['knn_top1'] == 82
-    assert base['knn_top1_std'] == 2 and base['linear_top1'] == 83
-    assert base['baseline'] is None and 'knn_top1_diff' not in base
-    # Seed noise (80 vs 84) is shared; the paired differences are 1 and 2.
-    assert hexa['baseline'] == 'mocov2'
-    assert hexa['knn_top1'] == 83.5 and hexa['knn_top1_std'] == 2.5
-    assert hexa['knn_top1_diff'] == 1.5 and hexa['knn_top1_diff_std'] == 0.5
-    assert hexa['linear_top1_diff'] == 0
-    # Paired t-test of (81, 86) against (80, 84): t = 1.5 / (0.71 / sqrt 2)
-    # = 3 on 1 degree of freedom; identical differences have no p.
-    assert hexa['knn_top1_diff_p'] == pytest.approx(0.205, abs=1e-3)
-    assert hexa['linear_top1_diff_p'] is None
-    table = quality.markdown([base, hexa, dcluster])
-    assert '| mocov2 | 3 | 2 | 1.0 | 82.0 +- 2.0 | 83.0 +- 2.0 |  |' in table
-    assert '| hexa_moco | 3 | 2 | 1.0 | 83.5 +- 2.5 | 83.0 +- 2.0 | ' \
-        'mocov2: +1.5 +- 0.5 (p 0.20) / +0.0 +- 0.0 |' in table
-    assert '| deepclusterv2 not run |' in table
-    # Every comparison above rests on two seeds: no one-seed warning.
-    assert quality.ONE_SEED_NOTE not in table
 
 
-def test_a_one_seed_comparison_says_what_it_cannot_show():
-    runs = [
-        dict(method=m, seed=0, epochs=3, minutes=1., knn_top1=k,
-             linear_top1=k, curve=[]) for m, k in (('mocov2', 80),
-                                                   ('hexa_moco', 82))
-    ]
-    rows = quality.summarize(runs)
-    assert rows[1]['knn_top1_diff'] == 2 and rows[1]['knn_top1_diff_p'] is None
-    table = quality.markdown(rows)
-    assert 'mocov2: +2.0 +- 0.0 / +2.0 +- 0.0 |' in table
-    assert table.endswith(quality.ONE_SEED_NOTE)
-    # Baselines alone compare nothing: no warning.
-    assert quality.ONE_SEED_NOTE not in quality.markdown(rows[:1])
+def protocol(tmp_path, seeds=(0, 1, 2), **kwargs):
+    return load_protocol(write_protocol(tmp_path, seeds=seeds, **kwargs))
 
 
-def test_a_method_whose_baseline_did_not_run_compares_further_up():
-    # hexa_moco_half -> hexa_moco (not run) -> mocov2 (run).
-    runs = [
-        dict(method=m, seed=s, epochs=3, minutes=1., knn_top1=k + s,
-             linear_top1=k, curve=[]) for s in (0, 1)
-        for m, k in (('mocov2', 80), ('hexa_moco_half', 83))
-    ]
-    base, half = quality.summarize(runs)
-    assert half['baseline'] == 'mocov2' and half['knn_top1_diff'] == 3
-    # With hexa_moco run too, the direct comparison wins.
-    runs += [dict(runs[0], method='hexa_moco', knn_top1=90, seed=s)
-             for s in (0, 1)]
-    assert quality.summarize(runs)[1]['baseline'] == 'hexa_moco'
-    # Nothing up the chain ran: the table names the direct baseline.
-    alone = quality.summarize([r for r in runs
-                               if r['method'] == 'hexa_moco_half'])
-    assert quality.markdown(alone).count('| hexa_moco not run |') == 1
+def test_comparisons_are_paired_with_raw_and_holm_p(tmp_path):
+    base = [(80., 90.), (84., 91.), (82., 92.)]
+    hexa = [(83., 90.5), (86., 91.6), (85., 92.4)]
+    rows = comparisons(protocol(tmp_path),
+                       runs_of(dict(mocov2=base, hexa_moco=hexa)))
+    knn, linear = rows
+    assert (knn['probe'], knn['seeds']) == ('knn_top1', 3)
+    assert knn['diff'] == pytest.approx(8 / 3, abs=0.01)
+    raw = [stats.ttest_rel([h[i] for h in hexa], [b[i] for b in base]).pvalue
+           for i in (0, 1)]
+    assert [knn['p'], linear['p']] == pytest.approx(raw)
+    assert [knn['p_holm'], linear['p_holm']] == pytest.approx(holm(raw))
+    # kNN clears the bar alone; the linear gain is under a point.
+    assert knn['clears'] and not linear['clears']
+    assert verdicts(protocol(tmp_path), rows) == {('digits', 'hexa_moco'):
+                                                  False}
+
+
+def test_the_correction_spans_every_comparison_of_the_protocol(tmp_path):
+    """The same kNN gain: significant alone, not once the second set's two
+    comparisons join the family."""
+    base = [(80., 90.), (84., 91.), (82., 92.)]
+    hexa = [(83., 91.), (86.9, 92.1), (85., 93.)]
+    alone = comparisons(protocol(tmp_path), runs_of(dict(mocov2=base,
+                                                         hexa_moco=hexa)))
+    two_sets = protocol(tmp_path, datasets=('digits', 'shapes'))
+    runs = (runs_of(dict(mocov2=base, hexa_moco=hexa)) +
+            runs_of(dict(mocov2=base, hexa_moco=base), 'shapes'))
+    both = comparisons(two_sets, runs)
+    assert alone[0]['p'] == both[0]['p']
+    assert both[0]['p_holm'] == pytest.approx(
+        holm([r['p'] for r in both])[0])
+    assert both[0]['p_holm'] > alone[0]['p_holm']
+
+
+def test_unequal_seed_sets_are_refused(tmp_path):
+    runs = runs_of(dict(mocov2=[(80., 90.)] * 3, hexa_moco=[(81., 91.)] * 2))
+    with pytest.raises(ProtocolError, match=r'seeds \[0, 1\] .* seeds '
+                       r'\[0, 1, 2\]'):
+        comparisons(protocol(tmp_path), runs)
+
+
+def test_a_protocol_is_reported_whole_or_not_at_all(tmp_path):
+    p = protocol(tmp_path, seeds=(0, 1))
+    runs = runs_of(dict(mocov2=[(80., 90.)] * 2, hexa_moco=[(81., 91.)] * 2))
+    missing = missing_runs(p, runs)
+    assert missing == [(r, 'digits', s) for s in (0, 1) for r in RANDOM]
+    with pytest.raises(ProtocolError, match=r'4 run\(s\) .* missing'):
+        require_complete(p, runs)
+    runs += runs_of({r: [(20., 30.)] * 2 for r in RANDOM})
+    require_complete(p, runs)
+    rows = method_rows(p, runs)
+    assert [r['method'] for r in rows] == [*RANDOM, 'mocov2', 'hexa_moco']
+    assert rows[-1]['knn_top1'] == 81. and rows[-1]['seeds'] == 2

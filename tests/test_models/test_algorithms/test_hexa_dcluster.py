@@ -1,6 +1,5 @@
 import copy
 
-import pytest
 import torch
 
 from conftest import multicrop_batch, tiny_hexa_dcluster_cfg

@@ -1,0 +1,71 @@
+"""Protocol files: what is run and how it is judged, checked before any run;
+choosing and reporting kept apart."""
+import glob
+import os.path as osp
+
+import pytest
+
+from hexa_mm.benchmarks.quality import (PROBES, ProtocolError, check_apart,
+                                        load_protocol)
+from protocol_files import write_protocol
+from tool_runs import ROOT
+
+
+def test_a_protocol_lists_its_comparisons_for_the_correction(tmp_path):
+    protocol = load_protocol(write_protocol(tmp_path, datasets=('digits',
+                                                                'shapes')))
+    assert protocol.name == 'report' and protocol.seeds == [0, 1]
+    assert protocol.comparisons() == [
+        (d, 'hexa_moco', 'mocov2', p) for d in ('digits', 'shapes')
+        for p in PROBES
+    ]
+    assert protocol.methods['hexa_moco'].config_path('shapes').endswith(
+        'configs/hexa_moco_r18_shapes.py')
+    assert len(protocol.sha256) == 64
+
+
+@pytest.mark.parametrize('change, match', [
+    (dict(kind='sweep'), "kind='sweep'"),
+    (dict(seeds=(1, 1)), 'distinct'),
+    (dict(datasets=('cifar', )), "'cifar' is not an embedded set"),
+    (dict(extra='bar = 1\n'), r"unknown field\(s\) \['bar'\]"),
+    (dict(methods="dict(m=dict(config='nowhere_{dataset}.py'))"),
+     'nowhere_digits.py does not exist'),
+    (dict(methods="dict(m=dict(config='x', baseline='mocov3'))"),
+     "baseline='mocov3'"),
+    (dict(methods="dict(m=dict(conf='x'))"), r"unknown field\(s\) \['conf'\]"),
+    (dict(extra="held_out = ['shapes']\n", kind='selection'),
+     'only a report protocol'),
+])
+def test_a_bad_protocol_is_named_with_its_field(tmp_path, change, match):
+    with pytest.raises(ProtocolError, match=match):
+        load_protocol(write_protocol(tmp_path, **change))
+
+
+def test_selection_and_report_keep_their_seeds_and_sets_apart(tmp_path):
+    write_protocol(tmp_path, 'report', seeds=(200, 201),
+                   extra="held_out = ['shapes']\n")
+    selection = write_protocol(tmp_path, 'selection', kind='selection',
+                               seeds=(100, 201))
+    with pytest.raises(ProtocolError, match=r'share seeds \[201\]'):
+        load_protocol(selection)
+    selection = write_protocol(tmp_path, 'selection', kind='selection',
+                               seeds=(100, ), datasets=('digits', 'shapes'))
+    with pytest.raises(ProtocolError, match=r"chooses on \['shapes'\]"):
+        load_protocol(selection)
+    write_protocol(tmp_path, 'selection', kind='selection', seeds=(100, ))
+    check_apart(load_protocol(osp.join(tmp_path, 'report.py')))
+
+
+def test_the_shipped_protocols_load_and_keep_apart():
+    shipped = sorted(glob.glob(osp.join(ROOT, 'protocols', '*.py')))
+    protocols = {osp.basename(p): load_protocol(p) for p in shipped}
+    assert {'demo.py', 'selection.py', 'report_digits.py'} <= set(protocols)
+    selection = protocols['selection.py']
+    assert selection.kind == 'selection' and set(selection.datasets) == {
+        'digits', 'shapes'}
+    for protocol in protocols.values():
+        # One baseline a family, every other method compared with it.
+        for method in protocol.methods.values():
+            if method.baseline is not None:
+                assert protocol.methods[method.baseline].baseline is None
