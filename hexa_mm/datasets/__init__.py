@@ -7,6 +7,9 @@ from .label_subset import (LabelSubset, class_balanced_indices,
                            read_subset_file)
 from .shapes import (SHAPES_CLASSES, SHAPES_EVAL_PIPELINE, SHAPES_INPUT_SIZE,
                      SHAPES_SIZE, ShapesDataset, draw_shape, export_shapes, shapes_split)
+from .textures import (TEXTURES_CLASSES, TEXTURES_EVAL_PIPELINE,
+                       TEXTURES_INPUT_SIZE, TEXTURES_SIZE, TexturesDataset,
+                       draw_texture, export_textures, textures_split)
 from .transforms import BadImageError, CheckedLoadImageFromFile
 
 __all__ = [
@@ -15,7 +18,10 @@ __all__ = [
     'DigitsDataset', 'EmbeddedFolderDataset', 'LabelSubset',
     'SHAPES_CLASSES', 'SHAPES_EVAL_PIPELINE', 'SHAPES_INPUT_SIZE', 'SHAPES_SIZE', 'ShapesDataset',
     'class_balanced_indices', 'draw_shape', 'export_digits', 'export_folder',
-    'export_shapes', 'read_subset_file', 'shapes_split', 'split_digits'
+    'export_shapes', 'read_subset_file', 'shapes_split', 'split_digits',
+    'TEXTURES_CLASSES', 'TEXTURES_EVAL_PIPELINE', 'TEXTURES_INPUT_SIZE',
+    'TEXTURES_SIZE', 'TexturesDataset', 'draw_texture', 'export_textures',
+    'textures_split'
 ]
 
 if HAS_MMDET:

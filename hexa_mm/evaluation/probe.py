@@ -19,18 +19,22 @@ from mmengine.dist import get_rank, init_dist
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
-from hexa_mm.datasets import DIGITS_EVAL_PIPELINE, SHAPES_EVAL_PIPELINE
+from hexa_mm.datasets import (DIGITS_EVAL_PIPELINE, SHAPES_EVAL_PIPELINE,
+                              TEXTURES_EVAL_PIPELINE)
 from hexa_mm.utils import MissingCheckpointError, close_distributed, load_cfg
 from .features import sequential_loader
 
 #: ``random_init`` values: the modules' init_cfg, or PyTorch's default init.
 RANDOM_INITS = ('init_cfg', 'pytorch')
 DEFAULT_DATA_ROOTS = dict(
-    imagenet='data/imagenet/', digits='data/digits', shapes='data/shapes')
+    imagenet='data/imagenet/', digits='data/digits', shapes='data/shapes',
+    textures='data/textures')
 #: The embedded sets: name -> (data set type, evaluation pipeline).
 EMBEDDED = dict(
     digits=('DigitsDataset', DIGITS_EVAL_PIPELINE),
-    shapes=('ShapesDataset', SHAPES_EVAL_PIPELINE))
+    shapes=('ShapesDataset', SHAPES_EVAL_PIPELINE),
+    # The held-out third set: report protocols only, no selection.
+    textures=('TexturesDataset', TEXTURES_EVAL_PIPELINE))
 _PACK = dict(
     type='PackSelfSupInputs', algorithm_keys=['gt_label', 'sample_idx'])
 

@@ -34,12 +34,17 @@ DIGITS = ['mocov2_r18_digits.py', 'hexa_moco_r18_digits.py',
 SHAPES = ['mocov2_r18_shapes.py', 'hexa_moco_r18_shapes.py',
           'hexa_moco_cutmix_r18_shapes.py', 'deepclusterv2_r18_shapes.py',
           'hexa_dcluster_r18_shapes.py', 'hexa_dcluster_cutmix_r18_shapes.py']
+#: The recipe on the held-out textures (no choice is made on them).
+TEXTURES = ['mocov2_r18_textures.py', 'hexa_moco_r18_textures.py',
+            'hexa_moco_cutmix_r18_textures.py', 'deepclusterv2_r18_textures.py',
+            'hexa_dcluster_r18_textures.py',
+            'hexa_dcluster_cutmix_r18_textures.py']
 #: The embedded sets' configs: a few images of the set, no size override.
-EMBEDDED = DIGITS + SHAPES
+EMBEDDED = DIGITS + SHAPES + TEXTURES
 #: The configs this module runs end to end (tests/test_configs/
 #: test_every_config_is_run.py checks that no shipped config is left out).
 PRETRAIN_CONFIGS = (IMAGENET_MOCO + IMAGENET_DCLUSTER + ONE_GPU + DIGITS +
-                    SHAPES)
+                    SHAPES + TEXTURES)
 #: One ImageNet config keeps the real 224-pixel crops.
 FULL_SIZE = 'mocov2_r50_200e.py'
 IMAGES = 4  # two iterations an epoch
@@ -95,9 +100,11 @@ def cpu_overrides(config, data_root, batch=BATCH):
 
 @pytest.mark.parametrize('config', PRETRAIN_CONFIGS)
 def test_config_trains_checkpoints_and_resumes_through_train_py(
-        config, tiny_imagenet, digits_root, shapes_root, tmp_path):
+        config, tiny_imagenet, digits_root, shapes_root, textures_root,
+        tmp_path):
     data_root = (digits_root if config in DIGITS else
-                 shapes_root if config in SHAPES else tiny_imagenet)
+                 shapes_root if config in SHAPES else
+                 textures_root if config in TEXTURES else tiny_imagenet)
     options = cpu_overrides(config, data_root)
     work_dir = tmp_path / 'work'
     lrs = scheduled_lrs(config, options, iters_per_epoch=2, iters=4)
@@ -224,7 +231,7 @@ def test_shapes_configs_keep_the_digits_recipe(config):
         h.type for h in digits.custom_hooks]
 
 
-@pytest.mark.parametrize('dataset', ['digits', 'shapes'])
+@pytest.mark.parametrize('dataset', ['digits', 'shapes', 'textures'])
 @pytest.mark.parametrize('algorithm', ['hexa_moco', 'hexa_dcluster'])
 def test_cutmix_configs_are_hexa_without_adversarial_examples(
         algorithm, dataset):

@@ -1,0 +1,7 @@
+# HEXA-DCluster with cut-mixed crops only (no adversarial ones), on the
+# embedded textures: 2 of the paper's 3 terms, at 2.0x DeepCluster-v2's FLOPs
+# instead of 3.0x.
+_base_ = './hexa_dcluster_r18_textures.py'
+
+# Two terms: halves keep the baseline's gradient scale, as thirds do for three.
+model = dict(w_clean=0.5, w_adv=0., w_mix=0.5)
