@@ -121,7 +121,8 @@ def test_the_demo_runs_the_demo_protocol(tmp_path, digits_root):
                       '--out', str(tmp_path / 'demo'), '--work-dir',
                       str(tmp_path / 'work'), '--cfg-options',
                       *(f'{k}={v}' for k, v in MOCO.items())])
-    assert [r['method'] for r in runs][-1] == 'mocov2'
+    assert [r['method'] for r in runs] == [
+        'random init', 'random init (PyTorch default)', 'mocov2']
     assert runs[-1]['cfg_options']['train_cfg.max_epochs'] == 1
     assert (tmp_path / 'demo' / 'demo.json').is_file()
     assert (tmp_path / 'demo' / 'demo_tsne' / 'mocov2_digits.png').is_file()

@@ -204,8 +204,7 @@ def run_protocol(protocol: Protocol,
         first_seed = seed == protocol.seeds[0]
         for dataset in datasets or protocol.datasets:
             root = data_root.format(dataset=dataset)
-            if methods is None and (next(iter(RANDOM)), dataset,
-                                    seed) not in done:
+            if (next(iter(RANDOM)), dataset, seed) not in done:
                 runs = add_runs(protocol, out, [
                     _stamp(r, folder, cfg_options) for r in random_backbones(
                         protocol, dataset, seed, root,

@@ -80,3 +80,20 @@ def test_a_protocol_is_reported_whole_or_not_at_all(tmp_path):
     rows = method_rows(p, runs)
     assert [r['method'] for r in rows] == [*RANDOM, 'mocov2', 'hexa_moco']
     assert rows[-1]['knn_top1'] == 81. and rows[-1]['seeds'] == 2
+
+
+def test_the_bar_is_judged_on_holms_p_not_the_raw_one(tmp_path):
+    """kNN gains of 1.5, 2.5 and 2 points: raw p 0.02 (under 0.05); with
+    the shapes' two comparisons in the family, Holm's p is 0.08: no bar."""
+    base = [(80., 90.), (84., 91.), (82., 92.)]
+    hexa = [(81.5, 90.), (86.5, 91.), (84., 92.)]
+    runs = (runs_of(dict(mocov2=base, hexa_moco=hexa)) +
+            runs_of(dict(mocov2=base, hexa_moco=base), 'shapes'))
+    knn = comparisons(protocol(tmp_path, datasets=('digits', 'shapes')),
+                      runs)[0]
+    assert knn['p'] == pytest.approx(0.0202, abs=1e-3)
+    assert knn['p_holm'] == pytest.approx(4 * knn['p'])
+    assert knn['diff'] == 2. and not knn['clears']
+    alone = comparisons(protocol(tmp_path), runs_of(dict(mocov2=base,
+                                                         hexa_moco=hexa)))
+    assert alone[0]['p_holm'] < 0.05 and alone[0]['clears']
