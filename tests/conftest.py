@@ -29,6 +29,7 @@ def mmselfsup_scope():
     with DefaultScope.overwrite_default_scope('mmselfsup'):
         yield
 
+
 # Intra-op threads: at most two (the 2-process tests), and one per pytest-xdist
 # worker, whose processes already share the cores; the processes a test starts
 # (tools, gloo ranks) inherit the environment.

@@ -80,8 +80,8 @@ def find_version_problems(
     return problems
 
 
-def check_versions(
-    installed: Callable[[str], Optional[str]] = _installed_version) -> None:
+def check_versions(installed: Callable[[str], Optional[str]] = (
+        _installed_version)) -> None:
     """Raise one :class:`IncompatibleStackError` listing every mismatch."""
     problems = find_version_problems(installed)
     if problems:

@@ -1,10 +1,13 @@
-"""scikit-learn's bundled digits as an ImageNet-style folder: data with no download.
+"""scikit-learn's bundled digits as an ImageNet-style folder: data with no
+download.
 
-``load_digits`` ships 1,797 real 8x8 scans of handwritten digits (10 classes) inside
-scikit-learn. :func:`export_digits` writes them once as PNG files::
+``load_digits`` ships 1,797 real 8x8 scans of handwritten digits (10 classes)
+inside scikit-learn. :func:`export_digits` writes them once as PNG files::
 
-    <root>/train/<label>/<index>.png     <root>/meta/train.txt  ("<label>/<index>.png <label>")
-    <root>/val/<label>/<index>.png       <root>/meta/val.txt
+    <root>/train/<label>/<index>.png   <root>/meta/train.txt
+    <root>/val/<label>/<index>.png     <root>/meta/val.txt
+
+(each line of a meta file: ``<label>/<index>.png <label>``)
 
 with a deterministic, class-stratified split (500 validation images by default).
 """

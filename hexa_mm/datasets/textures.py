@@ -21,10 +21,10 @@ lattice of dots, fractal clouds, a band-pass labyrinth) at a random scale,
 orientation, phase and sharpness, mapped onto a random palette of two shades
 of one hue (:func:`_palette`), lit by a random gradient, with Gaussian pixel
 noise on top. Palette, light, orientation and phase say nothing about the
-class; scales overlap between classes. Image ``i`` is drawn from its own seed (``seed`` and ``i``), so the
-set does not depend on the drawing order; its class is ``i % 10``, so both
-splits are balanced (the validation images are the indices after the training
-ones: the splits share no image).
+class; scales overlap between classes. Image ``i`` is drawn from its own seed
+(``seed`` and ``i``), so the set does not depend on the drawing order; its
+class is ``i % 10``, so both splits are balanced (the validation images are
+the indices after the training ones: the splits share no image).
 
 Why textures rather than several objects per image or an installed package's
 pictures: objects on a background are the shapes' kind again, and the

@@ -30,8 +30,8 @@ def standardize(train_feats: torch.Tensor, test_feats: torch.Tensor):
     deviation of ``train_feats``, the unlabelled pool: known without labels."""
     mean = train_feats.double().mean(dim=0)
     std = train_feats.double().std(dim=0) + 1e-6
-    return (train_feats.double() - mean) / std, (test_feats.double() -
-                                                  mean) / std
+    return ((train_feats.double() - mean) / std,
+            (test_feats.double() - mean) / std)
 
 
 def linear_probe_top1(train_feats: torch.Tensor,

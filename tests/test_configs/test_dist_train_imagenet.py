@@ -16,7 +16,6 @@ from test_pretrain_configs import cpu_overrides
 from tool_runs import CONFIGS, ROOT, run_tool
 
 
-
 @pytest.mark.parametrize('config',
                          ['hexa_moco_r50_200e.py', 'hexa_dcluster_r50_800e.py'])
 def test_dist_train_imagenet_config_two_gloo_processes(config, tmp_path):
