@@ -8,41 +8,23 @@
 # (docs/experiments/textures.md). The network, input side (16), batch,
 # optimizer, heads, prototypes and high-resolution crop scales stay the
 # digits'.
-_base_ = './deepclusterv2_r18_digits.py'
+_base_ = [
+    './deepclusterv2_r18_digits.py', './_base_/embedded_colour_sets.py'
+]
 
 model = dict(num_samples=2000)  # the memory bank holds the training split
 
-# MoCo-v2's full colour changes: the digits drop saturation, hue and grayscale
-# only because their scans are grey; here the palette says nothing of the class.
-color = [
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(
-                type='ColorJitter',
-                brightness=0.4,
-                contrast=0.4,
-                saturation=0.4,
-                hue=0.1)
-        ],
-        prob=0.8),
-    dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.2989)),
-]
-high_res = [
-    dict(
-        type='RandomResizedCrop', size=16, scale=(0.6, 1.), backend='pillow'),
-    *color,
-]
 # Only the two high-resolution crops (the ImageNet 200-epoch configs' 2x224
-# recipe), as on the shapes, where the digits' 8-pixel crops kept
-# DeepCluster-v2 at a random backbone's kNN (docs/experiments/shapes.md).
+# recipe) with MoCo-v2's full colour changes
+# (configs/_base_/embedded_colour_sets.py), as on the shapes, where the
+# digits' 8-pixel crops kept DeepCluster-v2 at a random backbone's kNN
+# (docs/experiments/shapes.md).
 train_pipeline = [
     dict(type='CheckedLoadImageFromFile', on_error='raise'),
-    dict(type='MultiView', num_views=2, transforms=[high_res]),
+    dict(
+        type='MultiView',
+        num_views=2,
+        transforms=[{{_base_.colour_views}}]),
     dict(
         type='PackSelfSupInputs',
         # gt_label: for the online linear probe only.
@@ -68,27 +50,9 @@ param_scheduler = [
 ]
 train_cfg = dict(max_epochs=max_epochs)
 
-# configs/_base_/digits_online_probe.py on the 500 validation textures.
-online_probe = dict(
-    type='OnlineLinearProbeHook',
-    num_classes=10,
-    interval=1,
-    lr=0.1,
-    val_dataset=dict(
-        type='TexturesDataset',
-        data_root='data/textures',
-        split='val',
-        # hexa_mm.datasets.TEXTURES_EVAL_PIPELINE
-        pipeline=[
-            dict(type='CheckedLoadImageFromFile'),
-            dict(type='Resize', scale=(16, 16), backend='pillow'),
-            dict(
-                type='PackSelfSupInputs',
-                algorithm_keys=['gt_label', 'sample_idx'],
-                meta_keys=['img_path'])
-        ]))
+# The online linear probe, scored on the 500 validation textures.
 custom_hooks = [
     dict(type='DeepClusterV2Hook'),
     dict(type='RandomStateHook'),
-    dict(type='NonFiniteLossHook'), online_probe
+    dict(type='NonFiniteLossHook'), {{_base_.textures_online_probe}}
 ]

@@ -5,34 +5,16 @@
 # 16x16 input (32x32 would cost four times as much), batch, optimizer, crop
 # scales and the shape of the schedule stay the digits'
 # (docs/experiments/shapes.md).
-_base_ = './mocov2_r18_digits.py'
+_base_ = ['./mocov2_r18_digits.py', './_base_/embedded_colour_sets.py']
 
-# MoCo-v2's full colour jitter and grayscale: the digits drop saturation, hue
-# and grayscale only because their scans are grey, while here colour says
-# nothing of the class.
-view_pipeline = [
-    dict(
-        type='RandomResizedCrop', size=16, scale=(0.6, 1.), backend='pillow'),
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(
-                type='ColorJitter',
-                brightness=0.4,
-                contrast=0.4,
-                saturation=0.4,
-                hue=0.1)
-        ],
-        prob=0.8),
-    dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.2989)),
-]
+# MoCo-v2's full colour changes on the digits' crops
+# (configs/_base_/embedded_colour_sets.py).
 train_pipeline = [
     dict(type='CheckedLoadImageFromFile', on_error='raise'),
-    dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
+    dict(
+        type='MultiView',
+        num_views=2,
+        transforms=[{{_base_.colour_views}}]),
     # gt_label: for the online linear probe only; MoCo never reads it.
     dict(
         type='PackSelfSupInputs',
@@ -60,23 +42,5 @@ train_cfg = dict(max_epochs=max_epochs)
 # The online linear probe, scored on the 500 validation shapes.
 custom_hooks = [
     dict(type='RandomStateHook'),
-    dict(type='NonFiniteLossHook'),
-    dict(
-        type='OnlineLinearProbeHook',
-        num_classes=10,
-        interval=1,
-        lr=0.1,
-        val_dataset=dict(
-            type='ShapesDataset',
-            data_root='data/shapes',
-            split='val',
-            # hexa_mm.datasets.SHAPES_EVAL_PIPELINE
-            pipeline=[
-                dict(type='CheckedLoadImageFromFile'),
-                dict(type='Resize', scale=(16, 16), backend='pillow'),
-                dict(
-                    type='PackSelfSupInputs',
-                    algorithm_keys=['gt_label', 'sample_idx'],
-                    meta_keys=['img_path'])
-            ]))
+    dict(type='NonFiniteLossHook'), {{_base_.shapes_online_probe}}
 ]

@@ -8,38 +8,17 @@
 # (docs/experiments/textures.md). The network, input side (16: the period of
 # every texture is >= 5 pixels at 32, so >= 2.5 at 16), batch, optimizer, queue
 # and crop scales stay the digits'.
-_base_ = './mocov2_r18_digits.py'
+_base_ = ['./mocov2_r18_digits.py', './_base_/embedded_colour_sets.py']
 
-# MoCo-v2's full colour changes: the digits drop saturation, hue and grayscale
-# only because their scans are grey; here the palette says nothing of the class.
-color = [
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(
-                type='ColorJitter',
-                brightness=0.4,
-                contrast=0.4,
-                saturation=0.4,
-                hue=0.1)
-        ],
-        prob=0.8),
-    dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.2989)),
-]
-# The digits' crops (>= 60% of the image) at the input side: a crop of a
-# texture still shows its class.
-view_pipeline = [
-    dict(
-        type='RandomResizedCrop', size=16, scale=(0.6, 1.), backend='pillow'),
-    *color,
-]
+# The digits' crops (>= 60% of the image: a crop of a texture still shows
+# its class) with MoCo-v2's full colour changes, as on the shapes: the
+# palette says nothing of the class (configs/_base_/embedded_colour_sets.py).
 train_pipeline = [
     dict(type='CheckedLoadImageFromFile', on_error='raise'),
-    dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
+    dict(
+        type='MultiView',
+        num_views=2,
+        transforms=[{{_base_.colour_views}}]),
     # gt_label: for the online linear probe only; MoCo never reads it.
     dict(
         type='PackSelfSupInputs',
@@ -65,26 +44,8 @@ param_scheduler = [
 ]
 train_cfg = dict(max_epochs=max_epochs)
 
-# configs/_base_/digits_online_probe.py on the 500 validation textures.
-online_probe = dict(
-    type='OnlineLinearProbeHook',
-    num_classes=10,
-    interval=1,
-    lr=0.1,
-    val_dataset=dict(
-        type='TexturesDataset',
-        data_root='data/textures',
-        split='val',
-        # hexa_mm.datasets.TEXTURES_EVAL_PIPELINE
-        pipeline=[
-            dict(type='CheckedLoadImageFromFile'),
-            dict(type='Resize', scale=(16, 16), backend='pillow'),
-            dict(
-                type='PackSelfSupInputs',
-                algorithm_keys=['gt_label', 'sample_idx'],
-                meta_keys=['img_path'])
-        ]))
+# The online linear probe, scored on the 500 validation textures.
 custom_hooks = [
     dict(type='RandomStateHook'),
-    dict(type='NonFiniteLossHook'), online_probe
+    dict(type='NonFiniteLossHook'), {{_base_.textures_online_probe}}
 ]
