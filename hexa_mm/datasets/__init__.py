@@ -5,11 +5,10 @@ from .embedded_folder import EmbeddedFolderDataset, export_folder
 from .label_subset import (LabelSubset, class_balanced_indices,
                            read_subset_file)
 from .shapes import (SHAPES_CLASSES, SHAPES_EVAL_PIPELINE, SHAPES_INPUT_SIZE,
-                     SHAPES_SIZE, ShapesDataset, draw_shape, export_shapes,
-                     shapes_split)
+                     SHAPES_SIZE, ShapesDataset, draw_shape, export_shapes)
 from .textures import (TEXTURES_CLASSES, TEXTURES_EVAL_PIPELINE,
                        TEXTURES_INPUT_SIZE, TEXTURES_SIZE, TexturesDataset,
-                       draw_texture, export_textures, textures_split)
+                       draw_texture, export_textures)
 from .transforms import BadImageError, CheckedLoadImageFromFile
 
 __all__ = [
@@ -18,10 +17,9 @@ __all__ = [
     'EmbeddedFolderDataset', 'LabelSubset', 'SHAPES_CLASSES',
     'SHAPES_EVAL_PIPELINE', 'SHAPES_INPUT_SIZE', 'SHAPES_SIZE', 'ShapesDataset',
     'class_balanced_indices', 'draw_shape', 'export_digits', 'export_folder',
-    'export_shapes', 'read_subset_file', 'shapes_split', 'split_digits',
+    'export_shapes', 'read_subset_file', 'split_digits',
     'TEXTURES_CLASSES', 'TEXTURES_EVAL_PIPELINE', 'TEXTURES_INPUT_SIZE',
-    'TEXTURES_SIZE', 'TexturesDataset', 'draw_texture', 'export_textures',
-    'textures_split'
+    'TEXTURES_SIZE', 'TexturesDataset', 'draw_texture', 'export_textures'
 ]
 
 if HAS_MMDET:

@@ -1,21 +1,25 @@
 """What the embedded data sets share: an ImageNet-style folder written once.
 
-An embedded set (:mod:`~hexa_mm.datasets.digits`, :mod:`~hexa_mm.datasets.shapes`)
-is built by the project, with no download, and exported on first use as::
+An embedded set (:mod:`~hexa_mm.datasets.digits`,
+:mod:`~hexa_mm.datasets.shapes`, :mod:`~hexa_mm.datasets.textures`) is built
+by the project, with no download, and exported on first use as::
 
     <root>/<split>/<label>/<index>.png     <root>/meta/<split>.txt
                                            ("<label>/<index>.png <label>")
     <root>/.export_complete                written last
 
-:func:`export_folder` writes it atomically; :class:`EmbeddedFolderDataset`
-reads one split of it, exporting it first when it is missing.
+:func:`export_folder` writes it atomically, :func:`export_drawn` the sets
+drawn image by image; :class:`EmbeddedFolderDataset` reads one split of it,
+exporting it first when it is missing.
 """
+import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Tuple, Union
 
+import numpy as np
 from mmcls.datasets import CustomDataset
 from PIL import Image
 
@@ -77,6 +81,55 @@ def export_folder(root: Union[str, Path], what: str,
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return root
+
+
+def export_drawn(root: Union[str, Path], what: str,
+                 draw: Callable[[int, np.random.Generator], np.ndarray],
+                 num_classes: int, num_train: int, num_val: int, seed: int,
+                 **params) -> Path:
+    """Export a drawn set (:mod:`~hexa_mm.datasets.shapes`,
+    :mod:`~hexa_mm.datasets.textures`) unless a complete export is there.
+
+    Image ``i`` has class ``i % num_classes`` and is drawn by ``draw(label,
+    rng)`` from its own generator, seeded with ``(seed, i)``: the set does not
+    depend on the drawing order. The validation images are the indices after
+    the training ones, so both splits are balanced and share no image. A
+    complete export drawn with other arguments or ``params`` (the image size,
+    the drawing's version) is not reused: that raises, naming the folder.
+
+    Args:
+        root: Destination folder.
+        what: The data set's name, for the error messages.
+        draw: ``(label, rng) -> (H, W, 3) uint8`` RGB image.
+        num_classes: Number of classes.
+        num_train: Number of training images.
+        num_val: Number of validation images.
+        seed: Seed of the drawing.
+        **params: Recorded in the marker beside the arguments above.
+
+    Returns:
+        Path: ``root``.
+    """
+    marker = json.dumps(
+        dict(num_train=num_train, num_val=num_val, seed=seed, **params)) + '\n'
+    done = Path(root) / COMPLETE
+    if done.is_file() and done.read_text() != marker:
+        raise FileExistsError(
+            f'{root} holds {what} drawn with {done.read_text().strip()}, not '
+            f'{marker.strip()}: remove it to export again')
+
+    def sample(index: int) -> Sample:
+        label = index % num_classes
+        image = draw(label, np.random.default_rng([seed, index]))
+        return (f'{label}/{index:04d}.png', label,
+                Image.fromarray(image, mode='RGB'))
+
+    def samples():
+        return dict(
+            train=(sample(i) for i in range(num_train)),
+            val=(sample(i) for i in range(num_train, num_train + num_val)))
+
+    return export_folder(root, what, samples, marker)
 
 
 class EmbeddedFolderDataset(CustomDataset):

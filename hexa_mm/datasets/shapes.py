@@ -20,7 +20,6 @@ about the class: only the outline does. Image ``i`` is drawn from its own seed
 class is ``i % 10``, so both splits are balanced (the validation images are the
 indices after the training ones: the splits share no image).
 """
-import json
 from pathlib import Path
 from typing import Union
 
@@ -29,7 +28,7 @@ from PIL import Image, ImageDraw
 
 from mmpretrain.registry import DATASETS as MMPRETRAIN_DATASETS
 from mmselfsup.registry import DATASETS
-from .embedded_folder import COMPLETE, EmbeddedFolderDataset, export_folder
+from .embedded_folder import EmbeddedFolderDataset, export_drawn
 
 SHAPES_CLASSES = ('circle', 'ring', 'square', 'frame', 'triangle', 'star',
                   'cross', 'crescent', 'arrow', 'semicircle')
@@ -163,28 +162,14 @@ def draw_shape(label: int, rng: np.random.Generator,
     return np.clip(np.round(image), 0, 255).astype(np.uint8)
 
 
-def shapes_split(num_train: int = 2000, num_val: int = 500):
-    """The indices of the training and validation images: the validation
-    images follow the training ones."""
-    return np.arange(num_train), np.arange(num_train, num_train + num_val)
-
-
-def _sample(index: int, seed: int):
-    """Image ``index`` as (path in its split's folder, label, PIL image)."""
-    label = index % len(SHAPES_CLASSES)
-    image = draw_shape(label, np.random.default_rng([seed, index]))
-    return f'{label}/{index:04d}.png', label, Image.fromarray(image, mode='RGB')
-
-
 def export_shapes(root: Union[str, Path],
                   num_train: int = 2000,
                   num_val: int = 500,
                   seed: int = 0) -> Path:
-    """Draw the shapes into ``root`` unless a complete export is there.
-
-    Written atomically (:func:`~hexa_mm.datasets.embedded_folder.
-    export_folder`). A complete export drawn with other arguments is not
-    reused: that raises, naming the folder.
+    """Draw the shapes into ``root`` unless a complete export is there
+    (:func:`~hexa_mm.datasets.embedded_folder.export_drawn`: written
+    atomically; an export drawn with other arguments, or by another version of
+    the drawing, raises, naming the folder).
 
     Args:
         root: Destination folder.
@@ -195,23 +180,16 @@ def export_shapes(root: Union[str, Path],
     Returns:
         Path: ``root``.
     """
-    marker = json.dumps(
-        dict(num_train=num_train, num_val=num_val, seed=seed,
-             size=SHAPES_SIZE, drawing=SHAPES_DRAWING)) + '\n'
-    done = Path(root) / COMPLETE
-    if done.is_file() and done.read_text() != marker:
-        raise FileExistsError(
-            f'{root} holds shapes drawn with {done.read_text().strip()}, not '
-            f'{marker.strip()}: remove it to export again')
-
-    def samples():
-        splits = zip(('train', 'val'), shapes_split(num_train, num_val))
-        return {
-            split: (_sample(i, seed) for i in indices)
-            for split, indices in splits
-        }
-
-    return export_folder(root, 'shapes', samples, marker)
+    return export_drawn(
+        root,
+        'shapes',
+        draw_shape,
+        len(SHAPES_CLASSES),
+        num_train,
+        num_val,
+        seed,
+        size=SHAPES_SIZE,
+        drawing=SHAPES_DRAWING)
 
 
 @DATASETS.register_module()

@@ -32,16 +32,14 @@ photographs the installed stack ships (scikit-learn's two sample images,
 matplotlib's one) are too few to hold ten classes of independent images.
 """
 import colorsys
-import json
 from pathlib import Path
 from typing import Union
 
 import numpy as np
-from PIL import Image
 
 from mmpretrain.registry import DATASETS as MMPRETRAIN_DATASETS
 from mmselfsup.registry import DATASETS
-from .embedded_folder import COMPLETE, EmbeddedFolderDataset, export_folder
+from .embedded_folder import EmbeddedFolderDataset, export_drawn
 
 TEXTURES_CLASSES = ('stripes', 'zigzag', 'grid', 'rings', 'marble', 'cells',
                     'bricks', 'dots', 'clouds', 'labyrinth')
@@ -250,29 +248,14 @@ def draw_texture(label: int, rng: np.random.Generator,
     return np.clip(np.round(image), 0, 255).astype(np.uint8)
 
 
-def textures_split(num_train: int = 2000, num_val: int = 500):
-    """The indices of the training and validation images: the validation
-    images follow the training ones."""
-    return np.arange(num_train), np.arange(num_train, num_train + num_val)
-
-
-def _sample(index: int, seed: int):
-    """Image ``index`` as (path in its split's folder, label, PIL image)."""
-    label = index % len(TEXTURES_CLASSES)
-    image = draw_texture(label, np.random.default_rng([seed, index]))
-    return f'{label}/{index:04d}.png', label, Image.fromarray(image, mode='RGB')
-
-
 def export_textures(root: Union[str, Path],
                     num_train: int = 2000,
                     num_val: int = 500,
                     seed: int = 0) -> Path:
-    """Draw the textures into ``root`` unless a complete export is there.
-
-    Written atomically (:func:`~hexa_mm.datasets.embedded_folder.
-    export_folder`). A complete export drawn with other arguments, or by
-    another version of the drawing, is not reused: that raises, naming the
-    folder.
+    """Draw the textures into ``root`` unless a complete export is there
+    (:func:`~hexa_mm.datasets.embedded_folder.export_drawn`: written
+    atomically; an export drawn with other arguments, or by another version of
+    the drawing, raises, naming the folder).
 
     Args:
         root: Destination folder.
@@ -283,23 +266,16 @@ def export_textures(root: Union[str, Path],
     Returns:
         Path: ``root``.
     """
-    marker = json.dumps(
-        dict(num_train=num_train, num_val=num_val, seed=seed,
-             size=TEXTURES_SIZE, drawing=TEXTURES_DRAWING)) + '\n'
-    done = Path(root) / COMPLETE
-    if done.is_file() and done.read_text() != marker:
-        raise FileExistsError(
-            f'{root} holds textures drawn with {done.read_text().strip()}, '
-            f'not {marker.strip()}: remove it to export again')
-
-    def samples():
-        splits = zip(('train', 'val'), textures_split(num_train, num_val))
-        return {
-            split: (_sample(i, seed) for i in indices)
-            for split, indices in splits
-        }
-
-    return export_folder(root, 'textures', samples, marker)
+    return export_drawn(
+        root,
+        'textures',
+        draw_texture,
+        len(TEXTURES_CLASSES),
+        num_train,
+        num_val,
+        seed,
+        size=TEXTURES_SIZE,
+        drawing=TEXTURES_DRAWING)
 
 
 @DATASETS.register_module()
