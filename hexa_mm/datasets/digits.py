@@ -7,9 +7,8 @@ inside scikit-learn. :func:`export_digits` writes them once as PNG files::
     <root>/train/<label>/<index>.png   <root>/meta/train.txt
     <root>/val/<label>/<index>.png     <root>/meta/val.txt
 
-(each line of a meta file: ``<label>/<index>.png <label>``)
-
-with a deterministic, class-stratified split (500 validation images by default).
+with a deterministic, class-stratified split (500 validation images by
+default); each line of a meta file reads ``<label>/<index>.png <label>``.
 """
 from pathlib import Path
 from typing import Union
