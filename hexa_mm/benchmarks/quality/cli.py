@@ -10,7 +10,8 @@ from mmengine.config import DictAction
 from hexa_mm.utils.errors import UserError
 from .plot import plot
 from .protocol import load_protocol
-from .render import comparisons_table, provenance, render_documents, scores_table
+from .render import (comparisons_table, provenance, render_documents,
+                     scores_table, seeds_table)
 from .result_files import protocol_of, read_results, result_path
 from .runs import run_protocol
 from .summary import missing_runs, require_complete
@@ -62,7 +63,8 @@ def parse_args(argv=None, defaults: Optional[dict] = None):
 
 def _tables(protocol, runs) -> str:
     return '\n\n'.join([scores_table(protocol, runs),
-                        comparisons_table(protocol, runs)])
+                        comparisons_table(protocol, runs),
+                        seeds_table(protocol, runs)])
 
 
 def main(argv=None, defaults: Optional[dict] = None) -> List[dict]:

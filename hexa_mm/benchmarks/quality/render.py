@@ -3,7 +3,7 @@ docs that are rendered from result files.
 
 A document holds a rendered block between two markers, the result file's
 path relative to the document and what to render (``scores``,
-``comparisons`` or ``all``)::
+``comparisons``, ``seeds`` or ``all``)::
 
     <!-- quality: results/report.json comparisons -->
     ...
@@ -18,12 +18,12 @@ import re
 from typing import Dict, List, Optional
 
 from ..report_io import write_text
-from .protocol import CORRECTION, TEST, Protocol
+from .protocol import CORRECTION, PROBES, TEST, Protocol
 from .result_files import protocol_of, read_results
 from .summary import comparisons, method_rows, missing_runs, verdicts
 
 BLOCK = re.compile(
-    r'(<!-- quality: (?P<path>\S+) (?P<what>scores|comparisons|all) -->\n)'
+    r'(<!-- quality: (?P<path>\S+) (?P<what>scores|comparisons|seeds|all) -->\n)'
     r'(?P<body>.*?)(<!-- /quality -->)', re.S)
 #: Under a table whose comparisons rest on one seed.
 ONE_SEED_NOTE = (
@@ -69,6 +69,28 @@ def scores_table(protocol: Protocol, runs: List[dict]) -> str:
     return '\n'.join(lines)
 
 
+def seeds_table(protocol: Protocol, runs: List[dict]) -> str:
+    """Every run: per data set and method, the kNN / linear top-1 of each
+    seed."""
+    table = {(r['dataset'], r['method'], r['seed']): r for r in runs}
+    seeds = [s for s in protocol.seeds
+             if any(key[2] == s for key in table)]
+    lines = [
+        '| set | method | ' + ' | '.join(str(s) for s in seeds) + ' |',
+        '|---|---|' + '---|' * len(seeds)
+    ]
+    for row in method_rows(protocol, runs):
+        cells = []
+        for seed in seeds:
+            run = table.get((row['dataset'], row['method'], seed))
+            cells.append('' if run is None else ' / '.join(
+                f'{run[probe]:.1f}' for probe in PROBES))
+        lines.append(f"| {row['dataset']} | "
+                     f"{_label(protocol, row['method'])} | "
+                     + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
 def _p(p: Optional[float]) -> str:
     return '-' if p is None else f'{p:.3f}'
 
@@ -102,6 +124,14 @@ def comparisons_table(protocol: Protocol, runs: List[dict]) -> str:
     return '\n'.join(lines)
 
 
+def _short_commit(commit: Optional[str]) -> str:
+    """A recorded commit, its hash shortened, its ``+dirty`` flag kept."""
+    if not commit:
+        return 'unknown'
+    head, dirty, _ = commit.partition('+dirty')
+    return head[:10] + dirty
+
+
 def provenance(protocol: Protocol, runs: List[dict], result: str) -> str:
     """One paragraph: the protocol, its seeds, test, correction and bar,
     and the machines, dates and commits of the runs."""
@@ -111,7 +141,7 @@ def provenance(protocol: Protocol, runs: List[dict], result: str) -> str:
     dates = sorted({r['date'] for r in runs if 'date' in r})
     span = (dates[0] if len(dates) == 1 else
             f'{dates[0]} to {dates[-1]}' if dates else 'undated')
-    commits = sorted({(r.get('commit') or 'unknown')[:10] for r in runs})
+    commits = sorted({_short_commit(r.get('commit')) for r in runs})
     missing = missing_runs(protocol, runs)
     status = (f'all {len(runs)} runs' if not missing else
               f'{len(runs)} runs, {len(missing)} still to run: not a result '
@@ -128,9 +158,10 @@ def provenance(protocol: Protocol, runs: List[dict], result: str) -> str:
 
 
 def render(result: str, what: str = 'all', display_path: str = None) -> str:
-    """The markdown of result file ``result``: ``scores``, ``comparisons``
-    or ``all`` (with the provenance); a protocol that has not run all of it
-    shows where it stands instead of its tables."""
+    """The markdown of result file ``result``: ``scores``, ``comparisons``,
+    ``seeds`` (every run's scores) or ``all`` (the provenance and the three
+    tables); a protocol that has not run all of it shows where it stands
+    instead of its tables."""
     protocol = protocol_of(result)
     runs = read_results(result)['runs']
     head = provenance(protocol, runs, display_path or result)
@@ -141,6 +172,9 @@ def render(result: str, what: str = 'all', display_path: str = None) -> str:
         parts.append(scores_table(protocol, runs))
     if what in ('comparisons', 'all'):
         parts.append(comparisons_table(protocol, runs))
+    if what in ('seeds', 'all'):
+        parts.append('Every run, kNN / linear top-1 by seed:\n\n'
+                     + seeds_table(protocol, runs))
     return '\n\n'.join(parts) + '\n'
 
 

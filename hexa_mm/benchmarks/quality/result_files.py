@@ -43,17 +43,25 @@ def machine() -> dict:
         python=platform.python_version())
 
 
-def commit(folder: str) -> Optional[str]:
-    """The checkout's commit (``+dirty`` with uncommitted changes), or None
-    outside a git checkout."""
+def commit(folder: str, result_file: Optional[str] = None) -> Optional[str]:
+    """The checkout's commit (``+dirty`` with uncommitted changes other than
+    ``result_file``, the ledger being written), or None outside a git
+    checkout."""
+    def git(*args):
+        return subprocess.run(['git', *args], cwd=folder, capture_output=True,
+                              text=True, check=True).stdout.strip()
+
     try:
-        head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=folder,
-                              capture_output=True, text=True, check=True)
-        status = subprocess.run(['git', 'status', '--porcelain'], cwd=folder,
-                                capture_output=True, text=True, check=True)
+        head = git('rev-parse', 'HEAD')
+        top = git('rev-parse', '--show-toplevel')
+        spec = ['--', top]
+        if result_file and not osp.relpath(
+                osp.realpath(result_file), top).startswith('..'):
+            spec.append(f':(exclude){osp.realpath(result_file)}')
+        status = git('status', '--porcelain', *spec)
     except (OSError, subprocess.CalledProcessError):
         return None
-    return head.stdout.strip() + ('+dirty' if status.stdout.strip() else '')
+    return head + ('+dirty' if status else '')
 
 
 def read_results(path: str) -> dict:

@@ -150,10 +150,11 @@ def random_backbones(protocol: Protocol, dataset: str, seed: int,
     return runs
 
 
-def _stamp(record: dict, folder: str, cfg_options: dict) -> dict:
+def _stamp(record: dict, folder: str, result_file: str,
+           cfg_options: dict) -> dict:
     """A run record with what it was measured on and from."""
     record = dict(
-        record, machine=machine(), commit=commit(folder),
+        record, machine=machine(), commit=commit(folder, result_file),
         date=datetime.date.today().isoformat())
     if cfg_options:
         record['cfg_options'] = cfg_options
@@ -199,6 +200,7 @@ def run_protocol(protocol: Protocol,
             'result file, one budget; choose another --out')
     done = {(r['method'], r['dataset'], r['seed']) for r in runs}
     folder = osp.dirname(osp.abspath(protocol.path))
+    result_file = result_path(protocol, out)
     tsne_dir = osp.join(out, f'{protocol.name}_tsne') if tsne else None
     for seed in seeds or protocol.seeds:
         first_seed = seed == protocol.seeds[0]
@@ -206,7 +208,8 @@ def run_protocol(protocol: Protocol,
             root = data_root.format(dataset=dataset)
             if (next(iter(RANDOM)), dataset, seed) not in done:
                 runs = add_runs(protocol, out, [
-                    _stamp(r, folder, cfg_options) for r in random_backbones(
+                    _stamp(r, folder, result_file, cfg_options)
+                    for r in random_backbones(
                         protocol, dataset, seed, root,
                         tsne_dir if first_seed else None)
                 ])
@@ -220,6 +223,6 @@ def run_protocol(protocol: Protocol,
                     _stamp(
                         pretrain(protocol.methods[name], dataset, seed, root,
                                  work_dir, tsne_path, cfg_options), folder,
-                        cfg_options)
+                        result_file, cfg_options)
                 ])
     return runs

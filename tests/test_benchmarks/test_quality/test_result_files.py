@@ -4,13 +4,14 @@ them."""
 import glob
 import json
 import os.path as osp
+import subprocess
 
 import pytest
 
 from hexa_mm.benchmarks.quality import (ProtocolError, ledger, load_protocol,
                                         protocol_of, read_results,
                                         render_documents, result_path)
-from hexa_mm.benchmarks.quality.result_files import add_runs
+from hexa_mm.benchmarks.quality.result_files import add_runs, commit
 from hexa_mm.utils.errors import UserError
 from protocol_files import write_protocol
 from tool_runs import ROOT
@@ -103,3 +104,44 @@ def test_an_incomplete_protocol_renders_where_it_stands(tmp_path):
     text = doc.read_text()
     assert '2 runs, 6 still to run: not a result yet' in text
     assert '| set |' not in text  # no table of a partial protocol
+
+
+def test_every_run_is_rendered_under_its_seed(tmp_path):
+    protocol = load_protocol(write_protocol(tmp_path, seeds=(0, 1)))
+    out = str(tmp_path / 'results')
+    add_runs(protocol, out, [
+        run(method, seed, knn=10. * i + seed, linear=50. + i + seed)
+        for i, method in enumerate(
+            ['random init', 'random init (PyTorch default)', 'mocov2',
+             'hexa_moco']) for seed in (0, 1)
+    ])
+    doc = tmp_path / 'doc.md'
+    doc.write_text('<!-- quality: results/report.json seeds -->\n'
+                   '<!-- /quality -->\n')
+    render_documents([str(doc)])
+    text = doc.read_text()
+    assert '| set | method | 0 | 1 |' in text
+    assert '| digits | mocov2 | 20.0 / 52.0 | 21.0 / 53.0 |' in text
+    assert '| digits | hexa_moco | 30.0 / 53.0 | 31.0 / 54.0 |' in text
+
+
+def test_the_commit_is_dirty_for_any_change_but_the_result_file(tmp_path):
+    def git(*args):
+        subprocess.run(['git', '-c', 'user.name=t', '-c', 'user.email=t@t',
+                        *args], cwd=tmp_path, check=True, capture_output=True)
+
+    (tmp_path / 'results').mkdir()
+    result = tmp_path / 'results' / 'report.json'
+    result.write_text('{}')
+    (tmp_path / 'code.py').write_text('x = 1\n')
+    git('init', '-q')
+    git('add', '.')
+    git('commit', '-qm', 'first')
+    clean = commit(str(tmp_path), str(result))
+    assert len(clean) == 40 and '+' not in clean
+    result.write_text('{"runs": []}')  # the ledger being written
+    assert commit(str(tmp_path), str(result)) == clean
+    assert commit(str(tmp_path)) == clean + '+dirty'
+    (tmp_path / 'code.py').write_text('x = 2\n')
+    assert commit(str(tmp_path), str(result)) == clean + '+dirty'
+    assert commit(str(tmp_path / 'results'), str(result)) == clean + '+dirty'
