@@ -4,7 +4,7 @@
 # high-resolution crops keep >= 60% of the image, low-resolution ones 30-60%.
 _base_ = [
     './deepclusterv2_r50_200e.py', './_base_/models/digits_resnet18.py',
-    './_base_/digits_online_probe.py'
+    './_base_/embedded_online_probes.py'
 ]
 
 model = dict(

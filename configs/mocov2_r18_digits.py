@@ -7,7 +7,7 @@
 # of 8x8 pixels leave two views with nothing in common).
 _base_ = [
     './mocov2_r50_200e.py', './_base_/models/digits_resnet18.py',
-    './_base_/digits_online_probe.py'
+    './_base_/embedded_online_probes.py'
 ]
 
 model = dict(
