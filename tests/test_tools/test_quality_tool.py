@@ -95,7 +95,11 @@ def test_a_report_of_an_incomplete_protocol_is_refused(tmp_path, capsys):
         runs=[dict(method='mocov2', dataset='digits', seed=0, epochs=1,
                    minutes=1., knn_top1=80., linear_top1=90.)])))
     quality_tool.main(['status', str(result)])
-    assert '7 missing' in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert '7 missing' in printed
+    # mocov2's seed 1 at its seed 0's minute; the others never ran.
+    assert ('about 0.0 CPU-hours left at the minutes a run of the same '
+            'method and set took, plus 6 run(s)') in printed
     with pytest.raises(ProtocolError, match=r'7 run\(s\) of the protocol'):
         quality_tool.main(['report', str(result)])
 

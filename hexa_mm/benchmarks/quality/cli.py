@@ -14,7 +14,7 @@ from .render import (comparisons_table, provenance, render_documents,
                      scores_table, seeds_table)
 from .result_files import protocol_of, read_results, result_path
 from .runs import run_protocol
-from .summary import missing_runs, require_complete
+from .summary import minutes_left, missing_runs, require_complete
 
 DESCRIPTION = ('Does HEXA beat its baseline? Run a protocol of pre-trainings '
                'on the embedded sets over seeds, and report it.')
@@ -95,6 +95,12 @@ def main(argv=None, defaults: Optional[dict] = None) -> List[dict]:
     if args.command == 'status':
         missing = missing_runs(protocol, runs)
         print(f'{args.result}: {len(runs)} runs, {len(missing)} missing')
+        if missing:
+            minutes, unknown = minutes_left(protocol, runs)
+            print(f'  about {minutes / 60:.1f} CPU-hours left at the minutes '
+                  'a run of the same method and set took'
+                  + (f', plus {len(unknown)} run(s) of a method and set '
+                     'never run yet' if unknown else ''))
         for method, dataset, seed in missing:
             print(f'  missing: {method} on {dataset}, seed {seed}')
         return runs

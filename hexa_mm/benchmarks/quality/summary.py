@@ -31,6 +31,22 @@ def missing_runs(protocol: Protocol, runs: List[dict]) -> List[tuple]:
             for m in names if (m, d, s) not in have]
 
 
+def minutes_left(protocol: Protocol,
+                 runs: List[dict]) -> Tuple[float, List[tuple]]:
+    """What the missing runs of ``protocol`` will cost, at the mean minutes
+    of the runs of the same method on the same set that ``runs`` hold:
+    ``(minutes, missing runs with no such run to go by)``."""
+    table = _by_key(runs)
+    total, unknown = 0., []
+    for method, dataset, seed in missing_runs(protocol, runs):
+        done = table.get((dataset, method))
+        if done:
+            total += statistics.fmean(r['minutes'] for r in done.values())
+        else:
+            unknown.append((method, dataset, seed))
+    return total, unknown
+
+
 def method_rows(protocol: Protocol, runs: List[dict]) -> List[dict]:
     """One row per data set and method (random backbones first): seeds,
     mean and std of each probe and of the online probe, minutes a run, the

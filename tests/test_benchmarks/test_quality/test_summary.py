@@ -8,6 +8,7 @@ from hexa_mm.benchmarks.quality import (ProtocolError, comparisons, holm,
                                         load_protocol, method_rows,
                                         missing_runs, require_complete,
                                         verdicts)
+from hexa_mm.benchmarks.quality.summary import minutes_left
 from protocol_files import write_protocol
 
 RANDOM = ('random init', 'random init (PyTorch default)')
@@ -97,3 +98,15 @@ def test_the_bar_is_judged_on_holms_p_not_the_raw_one(tmp_path):
     alone = comparisons(protocol(tmp_path), runs_of(dict(mocov2=base,
                                                          hexa_moco=hexa)))
     assert alone[0]['p_holm'] < 0.05 and alone[0]['clears']
+
+
+def test_minutes_left_count_each_missing_run_at_its_own_methods_pace(
+        tmp_path):
+    p = protocol(tmp_path, seeds=(0, 1, 2))
+    runs = runs_of(dict(mocov2=[(80., 90.)] * 2, hexa_moco=[(81., 91.)]))
+    for run, minutes in zip(runs, (2., 4., 10.)):
+        run['minutes'] = minutes
+    minutes, unknown = minutes_left(p, runs)
+    # mocov2's seed 2 at (2 + 4) / 2, hexa_moco's seeds 1 and 2 at 10 each.
+    assert minutes == pytest.approx(3. + 2 * 10.)
+    assert unknown == [(r, 'digits', s) for s in (0, 1, 2) for r in RANDOM]
