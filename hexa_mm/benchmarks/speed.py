@@ -114,6 +114,9 @@ def methods(family, backbone, batch, configs):
 
 
 def make_batch(batch, size, crops, device):
+    """A synthetic batch of ``crops`` views of ``size`` pixels (one size,
+    or a list of one a view)."""
+    sizes = list(size) if isinstance(size, (list, tuple)) else [size] * crops
     g = torch.Generator().manual_seed(0)
     samples = []
     for i in range(batch):
@@ -121,9 +124,9 @@ def make_batch(batch, size, crops, device):
         s.sample_idx = InstanceData(value=torch.tensor([i]))
         samples.append(s)
     return dict(
-        inputs=[torch.randint(0, 256, (batch, 3, size, size), generator=g,
+        inputs=[torch.randint(0, 256, (batch, 3, side, side), generator=g,
                               dtype=torch.uint8).to(device)
-                for _ in range(crops)],
+                for side in sizes],
         data_samples=samples)
 
 

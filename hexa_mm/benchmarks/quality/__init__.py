@@ -2,9 +2,10 @@
 sets over seeds (``tools/benchmarks/quality.py``; ``tools/demo.py`` runs the
 demo protocol): the protocol files (:mod:`.protocol`), the runs
 (:mod:`.runs`), the test and correction (:mod:`.stats`), the analysis
-(:mod:`.summary`), the result files (:mod:`.result_files`), the tables and
-rendered documents (:mod:`.render`), the plot (:mod:`.plot`) and the command
-line (:mod:`.cli`)."""
+(:mod:`.summary`), a selection's decision (:mod:`.decision`), the result
+files (:mod:`.result_files`), the tables and rendered documents
+(:mod:`.render`), the plot (:mod:`.plot`) and the command line
+(:mod:`.cli`)."""
 from .cli import main, parse_args
 from .protocol import (PROBES, Method, Protocol, ProtocolError, check_apart,
                        load_protocol)

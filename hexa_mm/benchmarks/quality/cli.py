@@ -1,6 +1,6 @@
 """The command line of ``tools/benchmarks/quality.py`` (and ``tools/demo.py``,
 which runs the demo protocol): run a protocol, show where it stands, report
-it, render the documents' result blocks."""
+it, apply a selection's decision, render the documents' result blocks."""
 import argparse
 import os.path as osp
 from typing import List, Optional
@@ -8,6 +8,7 @@ from typing import List, Optional
 from mmengine.config import DictAction
 
 from hexa_mm.utils.errors import UserError
+from .decision import decide, decision_table
 from .plot import plot
 from .protocol import load_protocol
 from .render import (comparisons_table, provenance, render_documents,
@@ -49,7 +50,9 @@ def parse_args(argv=None, defaults: Optional[dict] = None):
     run.set_defaults(**(defaults or {}))
     for name, text in (('status', 'which runs a result file holds and '
                         'which are missing'),
-                       ('report', 'the tables of a complete result file')):
+                       ('report', 'the tables of a complete result file'),
+                       ('decide', "a complete selection's decision: the "
+                        'settings that go to the report')):
         sub = commands.add_parser(name, help=text)
         sub.add_argument('result', help='result file (results/*.json)')
     render = commands.add_parser(
@@ -103,6 +106,12 @@ def main(argv=None, defaults: Optional[dict] = None) -> List[dict]:
                      'never run yet' if unknown else ''))
         for method, dataset, seed in missing:
             print(f'  missing: {method} on {dataset}, seed {seed}')
+        return runs
+    if args.command == 'decide':
+        families = decide(protocol, runs)
+        print(decision_table(protocol, families) + '\n')
+        for family in families.values():
+            print('The report runs: ' + ', '.join(family['report']))
         return runs
     require_complete(protocol, runs)
     print(provenance(protocol, runs, args.result) + '\n\n' +

@@ -1,0 +1,157 @@
+"""A selection protocol's decision, applied by code rather than by eye:
+which HEXA settings go to the report.
+
+The rule is the one ``protocols/selection.py`` states. Per family (the
+candidates that share a baseline):
+
+1. a candidate's gain is its mean paired difference to the baseline,
+   averaged over both probes (kNN and linear top-1) and every set of the
+   protocol;
+2. the candidates within ``TIE`` (0.5 point) of the largest gain count as
+   equal, and of those the cheapest goes on: its cost is its training step's
+   FLOPs over the baseline's (:func:`step_flops`), averaged over the sets;
+3. it goes to the report if its gain, averaged over both probes, is positive
+   on each set;
+4. the report runs the paper's design (both kinds of hard example added to
+   the clean views, :func:`is_papers_design`) in any case, and the candidate
+   of step 3 if there is one.
+"""
+import statistics
+from typing import Callable, Dict, List, Optional
+
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+from .protocol import Method, Protocol, ProtocolError
+from .summary import comparisons, require_complete
+
+#: Gains (points) closer than this count as equal: the cheaper goes on.
+TIE = 0.5
+
+
+def _config(method: Method, dataset: str) -> Config:
+    cfg = Config.fromfile(method.config_path(dataset))
+    cfg.merge_from_dict(dict(method.cfg_options))
+    return cfg
+
+
+def is_papers_design(model: dict) -> bool:
+    """Both kinds of hard example, added to the clean views with a weight
+    each: the design of the paper (its attack values are ours)."""
+    return (model.get('adversarial') is not None
+            and model.get('cutmix') is not None
+            and model.get('w_adv', 1.) > 0 and model.get('w_mix', 1.) > 0
+            and model.get('mix_mode', 'add') == 'add')
+
+
+def step_flops(method: Method, dataset: str) -> float:
+    """FLOPs of one training step of ``method``'s config on ``dataset``: its
+    batch size and its views (number and size, from the training pipeline's
+    ``MultiView``), synthetic pixels, PyTorch's default init."""
+    from hexa_mm.benchmarks.speed import TrainStep
+    cfg = _config(method, dataset)
+    views, = [t for t in cfg.train_dataloader.dataset.pipeline
+              if t['type'] == 'MultiView']
+    counts = views.num_views if isinstance(views.num_views, list) else [
+        views.num_views]
+    sizes = [size for count, group in zip(counts, views.transforms)
+             for size in [group[0]['size']] * count]
+    with DefaultScope.overwrite_default_scope('mmselfsup'):
+        step = TrainStep(cfg.model.to_dict(),
+                         cfg.train_dataloader.batch_size, sizes, len(sizes),
+                         'cpu')
+        return float(step.flops())
+
+
+def decide(protocol: Protocol,
+           runs: List[dict],
+           cost: Optional[Callable[[Method, str], float]] = None
+           ) -> Dict[str, dict]:
+    """Apply the rule of the module docstring to a complete selection.
+
+    Args:
+        protocol: A selection protocol.
+        runs: All of its runs.
+        cost: ``(method, dataset) -> cost`` of a training step; FLOPs by
+            :func:`step_flops` if not given. Only ratios to the baseline's
+            matter.
+
+    Returns:
+        dict: Per baseline: ``candidates`` (per candidate: ``gain``,
+        ``gain_by_set``, ``cost`` relative to the baseline, ``papers_design``),
+        ``chosen`` (the candidate of step 3, or None) and ``report`` (the
+        methods the report runs for this family, the baseline first).
+
+    Raises:
+        ProtocolError: Not a selection protocol, runs missing, or a family
+            without the paper's design among its candidates.
+    """
+    if protocol.kind != 'selection':
+        raise ProtocolError(f'{protocol.path}: a {protocol.kind} protocol '
+                            'decides nothing; only a selection protocol does')
+    require_complete(protocol, runs)
+    costs: Dict[tuple, float] = {}
+
+    def cost_of(method: Method, dataset: str) -> float:
+        key = (method.name, dataset)
+        if key not in costs:
+            costs[key] = (cost or step_flops)(method, dataset)
+        return costs[key]
+
+    diffs: Dict[str, Dict[str, List[float]]] = {}
+    for row in comparisons(protocol, runs):  # one row a set and probe
+        diffs.setdefault(row['method'], {}).setdefault(
+            row['dataset'], []).append(row['diff'])
+    families: Dict[str, dict] = {}
+    for name, method in protocol.methods.items():
+        if method.baseline is None:
+            continue
+        baseline = protocol.methods[method.baseline]
+        by_set = {d: statistics.fmean(v) for d, v in diffs[name].items()}
+        families.setdefault(method.baseline, dict(candidates={}))[
+            'candidates'][name] = dict(
+                gain=statistics.fmean(by_set.values()), gain_by_set=by_set,
+                cost=statistics.fmean(
+                    cost_of(method, d) / cost_of(baseline, d)
+                    for d in protocol.datasets),
+                papers_design=is_papers_design(
+                    _config(method, protocol.datasets[0]).model.to_dict()))
+    for baseline, family in families.items():
+        candidates = family['candidates']
+        papers = [n for n, c in candidates.items() if c['papers_design']]
+        if not papers:
+            raise ProtocolError(
+                f'{protocol.path}: no candidate against {baseline} is the '
+                "paper's design (both kinds of hard example, added)")
+        best = max(c['gain'] for c in candidates.values())
+        tied = [n for n, c in candidates.items() if c['gain'] >= best - TIE]
+        cheapest = min(tied, key=lambda n: (candidates[n]['cost'],
+                                            -candidates[n]['gain']))
+        chosen = cheapest if all(
+            g > 0 for g in candidates[cheapest]['gain_by_set'].values()) \
+            else None
+        family['chosen'] = chosen
+        family['report'] = [baseline, papers[0]] + (
+            [chosen] if chosen and chosen != papers[0] else [])
+    return families
+
+
+def decision_table(protocol: Protocol, families: Dict[str, dict]) -> str:
+    """The decision as markdown: each candidate's gains and cost, and what
+    the report runs."""
+    label = {n: m.label or n for n, m in protocol.methods.items()}
+    lines = [
+        '| baseline | candidate | ' +
+        ' | '.join(f'gain on {d}' for d in protocol.datasets) +
+        ' | mean gain | FLOPs / baseline | goes to the report |',
+        '|---|---|' + '---|' * (len(protocol.datasets) + 3)
+    ]
+    for baseline, family in families.items():
+        for name, c in family['candidates'].items():
+            lines.append(
+                f'| {label[baseline]} | {label[name]} | ' +
+                ' | '.join(f"{c['gain_by_set'][d]:+.2f}"
+                           for d in protocol.datasets) +
+                f" | {c['gain']:+.2f} | {c['cost']:.2f}x | "
+                f"{'yes' if name in family['report'] else 'no'} |")
+    return '\n'.join(lines)
