@@ -22,6 +22,7 @@ from typing import Callable, Dict, List, Optional
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
+from ..speed import TrainStep
 from .protocol import Method, Protocol, ProtocolError
 from .summary import comparisons, require_complete
 
@@ -48,7 +49,6 @@ def step_flops(method: Method, dataset: str) -> float:
     """FLOPs of one training step of ``method``'s config on ``dataset``: its
     batch size and its views (number and size, from the training pipeline's
     ``MultiView``), synthetic pixels, PyTorch's default init."""
-    from hexa_mm.benchmarks.speed import TrainStep
     cfg = _config(method, dataset)
     views, = [t for t in cfg.train_dataloader.dataset.pipeline
               if t['type'] == 'MultiView']
