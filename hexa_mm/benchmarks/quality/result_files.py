@@ -138,6 +138,33 @@ def _locked(path: str) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def run_claim(protocol: Protocol, out: str, method: str, dataset: str,
+              seed: int) -> Iterator[bool]:
+    """Claim one run of ``protocol`` for this process: yields True when no
+    other live process holds it, False when one does.
+
+    The claim is an exclusive ``flock`` on a file of its own beside the result
+    file (``<out>/.<protocol name>.running/``): released when the run ends,
+    and by the system when its process dies, so that a killed worker leaves
+    no claim behind. Processes started on one protocol thus share its runs
+    out without being told which to take.
+    """
+    folder = osp.join(out, f'.{protocol.name}.running')
+    os.makedirs(folder, exist_ok=True)
+    name = f'{method}@{dataset}@{seed}'.replace('/', '_').replace(' ', '_')
+    with open(osp.join(folder, name), 'a') as claim:
+        try:
+            fcntl.flock(claim, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(claim, fcntl.LOCK_UN)
+
+
 def _key(run: dict) -> tuple:
     return run['method'], run['dataset'], run['seed']
 

@@ -4,7 +4,7 @@ to the protocol's result file after every run."""
 import datetime
 import os.path as osp
 import time
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import torch
 from mmengine.registry import init_default_scope
@@ -20,7 +20,8 @@ from hexa_mm.utils import load_cfg
 from hexa_mm.visualization import save_feature_map, tsne_embedding
 from .hardness import epoch_hardness
 from .protocol import Method, Protocol, ProtocolError
-from .result_files import add_runs, commit, ledger, machine, result_path
+from .result_files import (add_runs, commit, ledger, machine, result_path,
+                           run_claim)
 
 #: kNN of the final scores and of the monitor: k = 20 of the embedded sets'
 #: 1,297-2,000 training images (k = 200 would span one and a half classes).
@@ -172,8 +173,11 @@ def run_protocol(protocol: Protocol,
                  cfg_options: Optional[dict] = None) -> List[dict]:
     """Run what is missing of ``protocol`` (or of the part that
     ``datasets`` / ``methods`` / ``seeds`` name), seed by seed, adding each
-    run to its result file as it ends (processes that run other parts may
-    add theirs); returns every run of the file.
+    run to its result file as it ends; returns every run of the file.
+
+    Several processes may run one protocol: each run is claimed first
+    (:func:`.result_files.run_claim`), and one that another process holds,
+    or has recorded since this one read the file, is left to it.
 
     ``cfg_options`` override every method's config, in a demo protocol only
     (a report or selection protocol runs as written); the runs record them,
@@ -202,27 +206,43 @@ def run_protocol(protocol: Protocol,
     folder = osp.dirname(osp.abspath(protocol.path))
     result_file = result_path(protocol, out)
     tsne_dir = osp.join(out, f'{protocol.name}_tsne') if tsne else None
+
+    def run_unless_taken(name: str, dataset: str, seed: int,
+                         produce: Callable[[], List[dict]]) -> None:
+        """Run and record one missing run, unless another process holds it
+        or has recorded it since this one read the result file."""
+        key = (name, dataset, seed)
+        if key in done:
+            return
+        with run_claim(protocol, out, *key) as mine:
+            if not mine:
+                print(f'== {name}, {dataset}, seed {seed}: another process '
+                      'runs it ==', flush=True)
+                return
+            if key in {(r['method'], r['dataset'], r['seed'])
+                       for r in ledger(protocol, out)}:
+                return
+            add_runs(protocol, out, [
+                _stamp(r, folder, result_file, cfg_options)
+                for r in produce()
+            ])
+
     for seed in seeds or protocol.seeds:
         first_seed = seed == protocol.seeds[0]
         for dataset in datasets or protocol.datasets:
             root = data_root.format(dataset=dataset)
-            if (next(iter(RANDOM)), dataset, seed) not in done:
-                runs = add_runs(protocol, out, [
-                    _stamp(r, folder, result_file, cfg_options)
-                    for r in random_backbones(
-                        protocol, dataset, seed, root,
-                        tsne_dir if first_seed else None)
-                ])
+            run_unless_taken(
+                next(iter(RANDOM)), dataset, seed,
+                lambda: random_backbones(protocol, dataset, seed, root,
+                                         tsne_dir if first_seed else None))
             for name in methods or list(protocol.methods):
-                if (name, dataset, seed) in done:
-                    continue
-                print(f'== {name}, {dataset}, seed {seed} ==', flush=True)
                 tsne_path = (osp.join(tsne_dir, f'{name}_{dataset}.png')
                              if tsne_dir and first_seed else None)
-                runs = add_runs(protocol, out, [
-                    _stamp(
-                        pretrain(protocol.methods[name], dataset, seed, root,
-                                 work_dir, tsne_path, cfg_options), folder,
-                        result_file, cfg_options)
-                ])
-    return runs
+
+                def one_run():
+                    print(f'== {name}, {dataset}, seed {seed} ==', flush=True)
+                    return [pretrain(protocol.methods[name], dataset, seed,
+                                     root, work_dir, tsne_path, cfg_options)]
+
+                run_unless_taken(name, dataset, seed, one_run)
+    return ledger(protocol, out)
