@@ -165,7 +165,8 @@ def run_claim(protocol: Protocol, out: str, method: str, dataset: str,
             fcntl.flock(claim, fcntl.LOCK_UN)
 
 
-def _key(run: dict) -> tuple:
+def run_key(run: dict) -> tuple:
+    """``(method, dataset, seed)``: what identifies a run in a result file."""
     return run['method'], run['dataset'], run['seed']
 
 
@@ -175,8 +176,8 @@ def add_runs(protocol: Protocol, out: str, new: List[dict]) -> List[dict]:
     returns every run the file then holds."""
     path = result_path(protocol, out)
     with _locked(path):
-        runs = {_key(r): r for r in ledger(protocol, out)}
-        runs.update((_key(r), r) for r in new)
+        runs = {run_key(r): r for r in ledger(protocol, out)}
+        runs.update((run_key(r), r) for r in new)
         runs = list(runs.values())
         write_results(protocol, out, runs)
     return runs

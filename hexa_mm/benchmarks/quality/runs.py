@@ -21,7 +21,7 @@ from hexa_mm.visualization import save_feature_map, tsne_embedding
 from .hardness import epoch_hardness
 from .protocol import Method, Protocol, ProtocolError
 from .result_files import (add_runs, commit, ledger, machine, result_path,
-                           run_claim)
+                           run_claim, run_key)
 
 #: kNN of the final scores and of the monitor: k = 20 of the embedded sets'
 #: 1,297-2,000 training images (k = 200 would span one and a half classes).
@@ -202,7 +202,7 @@ def run_protocol(protocol: Protocol,
             f'{result_path(protocol, out)} holds runs with cfg_options '
             f"{mixed[0].get('cfg_options', {})}, not {cfg_options}: one "
             'result file, one budget; choose another --out')
-    done = {(r['method'], r['dataset'], r['seed']) for r in runs}
+    done = {run_key(r) for r in runs}
     folder = osp.dirname(osp.abspath(protocol.path))
     result_file = result_path(protocol, out)
     tsne_dir = osp.join(out, f'{protocol.name}_tsne') if tsne else None
@@ -219,8 +219,7 @@ def run_protocol(protocol: Protocol,
                 print(f'== {name}, {dataset}, seed {seed}: another process '
                       'runs it ==', flush=True)
                 return
-            if key in {(r['method'], r['dataset'], r['seed'])
-                       for r in ledger(protocol, out)}:
+            if key in {run_key(r) for r in ledger(protocol, out)}:
                 return
             add_runs(protocol, out, [
                 _stamp(r, folder, result_file, cfg_options)

@@ -6,6 +6,7 @@ from typing import Dict, List, Tuple
 
 from .hardness import mean_last_epoch
 from .protocol import PROBES, Protocol, ProtocolError
+from .result_files import run_key
 from .runs import RANDOM
 from .stats import holm, paired_p
 
@@ -25,7 +26,7 @@ def _by_key(runs: List[dict]) -> Dict[Tuple[str, str], Dict[int, dict]]:
 def missing_runs(protocol: Protocol, runs: List[dict]) -> List[tuple]:
     """``(method, dataset, seed)`` of every run the protocol asks for that
     ``runs`` lacks (the random backbones included)."""
-    have = {(r['method'], r['dataset'], r['seed']) for r in runs}
+    have = {run_key(r) for r in runs}
     names = list(protocol.methods) + list(RANDOM)
     return [(m, d, s) for s in protocol.seeds for d in protocol.datasets
             for m in names if (m, d, s) not in have]
