@@ -2,7 +2,8 @@
 sets over seeds (``tools/benchmarks/quality.py``; ``tools/demo.py`` runs the
 demo protocol): the protocol files (:mod:`.protocol`), the runs
 (:mod:`.runs`), the test and correction (:mod:`.stats`), the analysis
-(:mod:`.summary`), a selection's decision (:mod:`.decision`), the result
+(:mod:`.summary`), a selection's decision (:mod:`.decision`), a report's
+recommendation (:mod:`.recommendation`), the result
 files (:mod:`.result_files`), the tables and rendered documents
 (:mod:`.render`), the plot (:mod:`.plot`) and the command line
 (:mod:`.cli`)."""

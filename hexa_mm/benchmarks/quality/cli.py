@@ -1,6 +1,7 @@
 """The command line of ``tools/benchmarks/quality.py`` (and ``tools/demo.py``,
 which runs the demo protocol): run a protocol, show where it stands, report
-it, apply a selection's decision, render the documents' result blocks."""
+it, apply a selection's decision or a report's recommendation, render the
+documents' result blocks."""
 import argparse
 import os.path as osp
 from typing import List, Optional
@@ -11,6 +12,7 @@ from hexa_mm.utils.errors import UserError
 from .decision import decide, decision_table
 from .plot import plot
 from .protocol import load_protocol
+from .recommendation import recommend, recommendation_table
 from .render import (comparisons_table, provenance, render_documents,
                      scores_table, seeds_table)
 from .result_files import protocol_of, read_results, result_path
@@ -52,7 +54,9 @@ def parse_args(argv=None, defaults: Optional[dict] = None):
                         'which are missing'),
                        ('report', 'the tables of a complete result file'),
                        ('decide', "a complete selection's decision: the "
-                        'settings that go to the report')):
+                        'settings that go to the report'),
+                       ('recommend', "a complete report's recommendation: "
+                        "the setting each family's defaults follow")):
         sub = commands.add_parser(name, help=text)
         sub.add_argument('result', help='result file (results/*.json)')
     render = commands.add_parser(
@@ -112,6 +116,9 @@ def main(argv=None, defaults: Optional[dict] = None) -> List[dict]:
         print(decision_table(protocol, families) + '\n')
         for family in families.values():
             print('The report runs: ' + ', '.join(family['report']))
+        return runs
+    if args.command == 'recommend':
+        print(recommendation_table(protocol, recommend(protocol, runs)))
         return runs
     require_complete(protocol, runs)
     print(provenance(protocol, runs, args.result) + '\n\n' +

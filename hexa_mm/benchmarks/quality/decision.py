@@ -16,14 +16,20 @@ candidates that share a baseline):
    the clean views, :func:`is_papers_design`) in any case, and the candidate
    of step 3 if there is one.
 """
+import dataclasses
+import hashlib
+import json
+import os.path as osp
 import statistics
 from typing import Callable, Dict, List, Optional
 
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
+from hexa_mm.utils.errors import UserError
 from ..speed import TrainStep
 from .protocol import Method, Protocol, ProtocolError
+from .result_files import protocol_of, read_results
 from .summary import comparisons, require_complete
 
 #: Gains (points) closer than this count as equal: the cheaper goes on.
@@ -63,6 +69,36 @@ def step_flops(method: Method, dataset: str) -> float:
         return float(step.flops())
 
 
+def cost_ratio(protocol: Protocol,
+               cost: Optional[Callable[[Method, str], float]] = None
+               ) -> Callable[[Method], float]:
+    """``method -> `` the cost of its training step over its baseline's,
+    averaged over the protocol's sets; ``cost(method, dataset)`` is a step's
+    cost, FLOPs by :func:`step_flops` if not given."""
+    costs: Dict[tuple, float] = {}
+
+    def of(method: Method, dataset: str) -> float:
+        if (method.name, dataset) not in costs:
+            costs[method.name, dataset] = (cost or step_flops)(method, dataset)
+        return costs[method.name, dataset]
+
+    def ratio(method: Method) -> float:
+        baseline = protocol.methods[method.baseline]
+        return statistics.fmean(of(method, d) / of(baseline, d)
+                                for d in protocol.datasets)
+
+    return ratio
+
+
+def best_or_cheaper(candidates: Dict[str, dict]) -> str:
+    """Of ``candidates`` (name -> ``gain`` and ``cost``), the one with the
+    largest gain, or the cheapest of those within :data:`TIE` of it."""
+    best = max(c['gain'] for c in candidates.values())
+    tied = [n for n, c in candidates.items() if c['gain'] >= best - TIE]
+    return min(tied, key=lambda n: (candidates[n]['cost'],
+                                    -candidates[n]['gain']))
+
+
 def decide(protocol: Protocol,
            runs: List[dict],
            cost: Optional[Callable[[Method, str], float]] = None
@@ -90,14 +126,7 @@ def decide(protocol: Protocol,
         raise ProtocolError(f'{protocol.path}: a {protocol.kind} protocol '
                             'decides nothing; only a selection protocol does')
     require_complete(protocol, runs)
-    costs: Dict[tuple, float] = {}
-
-    def cost_of(method: Method, dataset: str) -> float:
-        key = (method.name, dataset)
-        if key not in costs:
-            costs[key] = (cost or step_flops)(method, dataset)
-        return costs[key]
-
+    cost_of = cost_ratio(protocol, cost)
     diffs: Dict[str, Dict[str, List[float]]] = {}
     for row in comparisons(protocol, runs):  # one row a set and probe
         diffs.setdefault(row['method'], {}).setdefault(
@@ -106,14 +135,11 @@ def decide(protocol: Protocol,
     for name, method in protocol.methods.items():
         if method.baseline is None:
             continue
-        baseline = protocol.methods[method.baseline]
         by_set = {d: statistics.fmean(v) for d, v in diffs[name].items()}
         families.setdefault(method.baseline, dict(candidates={}))[
             'candidates'][name] = dict(
                 gain=statistics.fmean(by_set.values()), gain_by_set=by_set,
-                cost=statistics.fmean(
-                    cost_of(method, d) / cost_of(baseline, d)
-                    for d in protocol.datasets),
+                cost=cost_of(method),
                 papers_design=is_papers_design(
                     _config(method, protocol.datasets[0]).model.to_dict()))
     for baseline, family in families.items():
@@ -123,10 +149,7 @@ def decide(protocol: Protocol,
             raise ProtocolError(
                 f'{protocol.path}: no candidate against {baseline} is the '
                 "paper's design (both kinds of hard example, added)")
-        best = max(c['gain'] for c in candidates.values())
-        tied = [n for n, c in candidates.items() if c['gain'] >= best - TIE]
-        cheapest = min(tied, key=lambda n: (candidates[n]['cost'],
-                                            -candidates[n]['gain']))
+        cheapest = best_or_cheaper(candidates)
         chosen = cheapest if all(
             g > 0 for g in candidates[cheapest]['gain_by_set'].values()) \
             else None
@@ -134,6 +157,48 @@ def decide(protocol: Protocol,
         family['report'] = [baseline, papers[0]] + (
             [chosen] if chosen and chosen != papers[0] else [])
     return families
+
+
+def follow_selection(report: Protocol) -> Protocol:
+    """``report`` with the settings that its selection's decision sends to a
+    report (``selected_from``: the selection's result file) added to its
+    methods, as the selection defines them.
+
+    The report's hash then covers those settings too, so that a report
+    whose selection decided otherwise after its runs began is refused, as an
+    edited protocol file is.
+
+    Raises:
+        ProtocolError: The selection is not complete, or defines a method of
+            the report otherwise, or sends one whose baseline the report
+            does not run.
+    """
+    source = report.selected_from
+    try:
+        selection = protocol_of(source)
+        families = decide(selection, read_results(source)['runs'])
+    except UserError as error:
+        raise ProtocolError(f'{report.path}: selected_from: {error}') from None
+    methods = dict(report.methods)
+    for name in (n for family in families.values() for n in family['report']):
+        theirs = selection.methods[name]
+        ours = methods.setdefault(name, theirs)
+        if (ours.config, ours.cfg_options, ours.baseline) != (
+                theirs.config, theirs.cfg_options, theirs.baseline):
+            raise ProtocolError(
+                f'{report.path}: methods.{name} differs from the method of '
+                f'that name in {selection.path}, whose decision it follows')
+        if ours.baseline is not None and ours.baseline not in methods:
+            raise ProtocolError(
+                f'{report.path}: {selection.path} sends {name}, whose '
+                f'baseline {ours.baseline} is not a method of the report')
+    folder = osp.dirname(report.path)
+    added = {name: [osp.relpath(m.config, folder), m.cfg_options, m.baseline]
+             for name, m in methods.items() if name not in report.methods}
+    digest = hashlib.sha256(
+        (report.sha256 + json.dumps(added, sort_keys=True)).encode())
+    return dataclasses.replace(report, methods=methods,
+                               sha256=digest.hexdigest())
 
 
 def decision_table(protocol: Protocol, families: Dict[str, dict]) -> str:

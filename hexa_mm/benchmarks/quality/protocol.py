@@ -19,14 +19,20 @@ A protocol file is an MMEngine config (Python) with these fields::
                             cfg_options={'model.adversarial.eps': 8 / 255},
                             baseline='mocov2'),
     )
-    decision = '...'             # selection: how its table picks a setting
+    selected_from = '../results/selection.json'
+                                 # report: also run the settings that this
+                                 # selection's decision sends to a report
+    decision = '...'             # how its table picks or recommends a setting
 
 Config paths are relative to the protocol file, ``{dataset}`` standing for
 each data set; names that start with ``_`` are the file's own helpers. The
 probes (kNN and linear top-1 of the frozen backbone), the test (paired,
 two-sided t-test over the seeds) and the correction (Holm over every
 comparison of the file) are the benchmark's own and the same for every
-protocol. Choosing and reporting are apart: a selection protocol's seeds
+protocol. A report that names ``selected_from`` is written before its
+selection has decided and runs what the decision names
+(:func:`.decision.follow_selection`); it loads once that selection is
+complete. Choosing and reporting are apart: a selection protocol's seeds
 share none with a report protocol's of the same folder, and it uses no set
 that a report protocol holds out.
 """
@@ -47,7 +53,7 @@ TEST = 'paired two-sided t-test over the seeds'
 CORRECTION = 'Holm over every comparison of the protocol'
 _FIELDS = {
     'kind', 'datasets', 'held_out', 'seeds', 'alpha', 'min_gain',
-    'random_backbone', 'methods', 'decision'
+    'random_backbone', 'methods', 'decision', 'selected_from'
 }
 _METHOD_FIELDS = {'config', 'cfg_options', 'baseline', 'label'}
 
@@ -83,6 +89,7 @@ class Protocol:
     min_gain: float = 1.0
     held_out: List[str] = field(default_factory=list)
     decision: Optional[str] = None
+    selected_from: Optional[str] = None
 
     @property
     def name(self) -> str:
@@ -119,7 +126,9 @@ def _method(path: str, name: str, entry) -> Method:
         label=entry.get('label'))
 
 
-def load_protocol(path: str, check_siblings: bool = True) -> Protocol:
+def load_protocol(path: str,
+                  check_siblings: bool = True,
+                  follow_selection: bool = True) -> Protocol:
     """Read and check the protocol file ``path``.
 
     Args:
@@ -127,6 +136,9 @@ def load_protocol(path: str, check_siblings: bool = True) -> Protocol:
         check_siblings: Also check it against the other protocols of its
             folder: a selection protocol shares no seed with a report
             protocol and uses none of its held-out sets.
+        follow_selection: Add the methods that the selection of
+            ``selected_from`` sends to the report (which needs that
+            selection complete); without it, the file's own methods only.
 
     Raises:
         ProtocolError: The first problem, naming the file and the field.
@@ -175,6 +187,13 @@ def load_protocol(path: str, check_siblings: bool = True) -> Protocol:
     held_out = list(cfg.get('held_out', []))
     if held_out and cfg['kind'] != 'report':
         raise _fail(path, 'held_out: only a report protocol holds sets out')
+    selected_from = cfg.get('selected_from')
+    if selected_from is not None:
+        if cfg['kind'] != 'report':
+            raise _fail(path, 'selected_from: only a report protocol follows '
+                        "a selection's decision")
+        selected_from = osp.normpath(
+            osp.join(osp.dirname(path), selected_from))
     protocol = Protocol(
         path=path,
         sha256=sha256,
@@ -187,9 +206,13 @@ def load_protocol(path: str, check_siblings: bool = True) -> Protocol:
         alpha=float(cfg.get('alpha', 0.05)),
         min_gain=float(cfg.get('min_gain', 1.0)),
         held_out=held_out,
-        decision=cfg.get('decision'))
+        decision=cfg.get('decision'),
+        selected_from=selected_from)
     if check_siblings:
         check_apart(protocol)
+    if selected_from is not None and follow_selection:
+        from .decision import follow_selection as follow  # imports us
+        protocol = follow(protocol)
     return protocol
 
 
@@ -199,7 +222,7 @@ def check_apart(protocol: Protocol) -> None:
     report protocol or uses a set that one holds out."""
     folder = osp.dirname(osp.abspath(protocol.path))
     others = [
-        load_protocol(p, check_siblings=False)
+        load_protocol(p, check_siblings=False, follow_selection=False)
         for p in sorted(glob.glob(osp.join(folder, '*.py')))
         if osp.abspath(p) != osp.abspath(protocol.path)
     ]

@@ -3,7 +3,8 @@ docs that are rendered from result files.
 
 A document holds a rendered block between two markers, the result file's
 path relative to the document and what to render (``scores``,
-``comparisons``, ``seeds`` or ``all``)::
+``comparisons``, ``seeds``, ``all``, or ``decision``: a selection's decision
+or a report's recommendation)::
 
     <!-- quality: results/report.json comparisons -->
     ...
@@ -18,12 +19,15 @@ import re
 from typing import Dict, List, Optional
 
 from ..report_io import write_text
-from .protocol import CORRECTION, PROBES, TEST, Protocol
+from .decision import decide, decision_table
+from .protocol import CORRECTION, PROBES, TEST, Protocol, ProtocolError
+from .recommendation import recommend, recommendation_table
 from .result_files import protocol_of, read_results
 from .summary import comparisons, method_rows, missing_runs, verdicts
 
 BLOCK = re.compile(
-    r'(<!-- quality: (?P<path>\S+) (?P<what>scores|comparisons|seeds|all) -->\n)'
+    r'(<!-- quality: (?P<path>\S+) '
+    r'(?P<what>scores|comparisons|seeds|all|decision) -->\n)'
     r'(?P<body>.*?)(<!-- /quality -->)', re.S)
 #: Under a table whose comparisons rest on one seed.
 ONE_SEED_NOTE = (
@@ -157,16 +161,30 @@ def provenance(protocol: Protocol, runs: List[dict], result: str) -> str:
             f"commit(s) {', '.join(commits)}.")
 
 
+def _decision(protocol: Protocol, runs: List[dict]) -> str:
+    if protocol.kind == 'selection':
+        return decision_table(protocol, decide(protocol, runs))
+    if protocol.kind == 'report' and protocol.held_out:
+        return recommendation_table(protocol, recommend(protocol, runs))
+    raise ProtocolError(
+        f'{protocol.path}: a decision block renders a selection\'s decision '
+        'or the recommendation of a report with held-out sets; this '
+        f'{protocol.kind} protocol has neither')
+
+
 def render(result: str, what: str = 'all', display_path: str = None) -> str:
     """The markdown of result file ``result``: ``scores``, ``comparisons``,
-    ``seeds`` (every run's scores) or ``all`` (the provenance and the three
-    tables); a protocol that has not run all of it shows where it stands
+    ``seeds`` (every run's scores), ``all`` (the provenance and the three
+    tables) or ``decision`` (the provenance and the decision or
+    recommendation); a protocol that has not run all of it shows where it stands
     instead of its tables."""
     protocol = protocol_of(result)
     runs = read_results(result)['runs']
     head = provenance(protocol, runs, display_path or result)
     if missing_runs(protocol, runs):
         return head + '\n'
+    if what == 'decision':
+        return head + '\n\n' + _decision(protocol, runs) + '\n'
     parts = [head] if what == 'all' else []
     if what in ('scores', 'all'):
         parts.append(scores_table(protocol, runs))

@@ -165,3 +165,74 @@ def test_the_tool_decides_at_the_configs_own_flops(tmp_path, capsys):
     assert '| mocov2 | hexa_moco_in_place | +2.20 | +1.90 | +2.05 | 1.00x' \
         in printed
     assert 'The report runs: mocov2, hexa_moco, hexa_moco_in_place' in printed
+
+
+def report_following(tmp_path, gains=None, methods=None):
+    """A report protocol beside :func:`selection`'s, following its decision
+    (``results/selection.json``, written from ``gains`` when given)."""
+    if gains is not None:
+        from hexa_mm.benchmarks.quality.result_files import add_runs
+        add_runs(selection(tmp_path), str(tmp_path / 'results'),
+                 runs_with(gains))
+    return write_protocol(tmp_path, seeds=(10, 11), methods=methods,
+                          extra="selected_from = 'results/selection.json'\n")
+
+
+@pytest.fixture
+def flops_by_name(monkeypatch):
+    monkeypatch.setattr('hexa_mm.benchmarks.quality.decision.step_flops',
+                        lambda method, dataset: COST[method.name])
+
+
+def test_a_report_runs_what_its_selection_decided(tmp_path, flops_by_name):
+    path = report_following(tmp_path, dict(
+        hexa_moco=dict(digits=-1., shapes=0.5),
+        hexa_moco_cutmix=dict(digits=2.5, shapes=2.),
+        hexa_moco_in_place=dict(digits=2.2, shapes=1.9)))
+    report = load_protocol(path)
+    assert list(report.methods) == ['mocov2', 'hexa_moco',
+                                    'hexa_moco_in_place']
+    chosen = report.methods['hexa_moco_in_place']
+    assert chosen.baseline == 'mocov2'
+    assert chosen.cfg_options['model.mix_mode'] == 'replace'
+    assert chosen.config_path('digits').endswith('hexa_moco_r18_digits.py')
+    # Its hash covers what it follows: had the selection decided otherwise,
+    # the runs of the report would be refused as those of an edited file.
+    assert report.sha256 != load_protocol(
+        path, follow_selection=False).sha256
+    report_following(tmp_path, dict(
+        hexa_moco=dict(digits=-1., shapes=0.5),
+        hexa_moco_cutmix=dict(digits=3.5, shapes=2.),
+        hexa_moco_in_place=dict(digits=2.2, shapes=1.9)))
+    other = load_protocol(path)
+    assert 'hexa_moco_cutmix' in other.methods
+    assert other.sha256 != report.sha256
+
+
+def test_a_report_waits_for_its_selection(tmp_path, flops_by_name):
+    from hexa_mm.benchmarks.quality.result_files import add_runs
+    path = report_following(tmp_path)
+    add_runs(selection(tmp_path), str(tmp_path / 'results'), runs_with(dict(
+        hexa_moco=dict(digits=1., shapes=1.),
+        hexa_moco_cutmix=dict(digits=1., shapes=1.),
+        hexa_moco_in_place=dict(digits=1., shapes=1.)))[1:])
+    with pytest.raises(ProtocolError,
+                       match=r'report.py: selected_from: .*1 run\(s\)'):
+        load_protocol(path)
+    # The selection itself, checked against the report, still loads.
+    assert load_protocol(str(tmp_path / 'selection.py')).kind == 'selection'
+
+
+def test_a_report_defining_a_selected_method_otherwise_is_refused(
+        tmp_path, flops_by_name):
+    path = report_following(tmp_path, dict(
+        hexa_moco=dict(digits=-1., shapes=0.5),
+        hexa_moco_cutmix=dict(digits=2.5, shapes=2.),
+        hexa_moco_in_place=dict(digits=2.2, shapes=1.9)), methods=(
+        f"dict(mocov2=dict(config='{CONFIGS}/mocov2_r18_{{dataset}}.py'),\n"
+        "     hexa_moco_in_place=dict(\n"
+        f"         config='{CONFIGS}/hexa_moco_r18_{{dataset}}.py',\n"
+        "         cfg_options={'model.mix_mode': 'add'}, baseline='mocov2'))"))
+    with pytest.raises(ProtocolError, match='methods.hexa_moco_in_place '
+                       'differs from the method of that name'):
+        load_protocol(path)

@@ -35,7 +35,9 @@ def test_a_protocol_lists_its_comparisons_for_the_correction(tmp_path):
      "baseline='mocov3'"),
     (dict(methods="dict(m=dict(conf='x'))"), r"unknown field\(s\) \['conf'\]"),
     (dict(extra="held_out = ['shapes']\n", kind='selection'),
-     'only a report protocol'),
+     'only a report protocol holds'),
+    (dict(extra="selected_from = 'selection.json'\n", kind='selection'),
+     "only a report protocol follows a selection's decision"),
 ])
 def test_a_bad_protocol_is_named_with_its_field(tmp_path, change, match):
     with pytest.raises(ProtocolError, match=match):
@@ -59,13 +61,37 @@ def test_selection_and_report_keep_their_seeds_and_sets_apart(tmp_path):
 
 def test_the_shipped_protocols_load_and_keep_apart():
     shipped = sorted(glob.glob(osp.join(ROOT, 'protocols', '*.py')))
-    protocols = {osp.basename(p): load_protocol(p) for p in shipped}
-    assert {'demo.py', 'selection.py', 'report_digits.py'} <= set(protocols)
+    protocols = {osp.basename(p): load_protocol(p, follow_selection=False)
+                 for p in shipped}
+    assert {'demo.py', 'selection.py', 'report_digits.py',
+            'report_three_sets.py'} <= set(protocols)
     selection = protocols['selection.py']
     assert selection.kind == 'selection' and set(selection.datasets) == {
         'digits', 'shapes'}
+    three = protocols['report_three_sets.py']
+    assert three.held_out == ['textures'] and set(three.datasets) == {
+        'digits', 'shapes', 'textures'}
+    assert three.selected_from == osp.join(ROOT, 'results', 'selection.json')
     for protocol in protocols.values():
         # One baseline a family, every other method compared with it.
         for method in protocol.methods.values():
             if method.baseline is not None:
                 assert protocol.methods[method.baseline].baseline is None
+
+
+def test_the_three_set_report_waits_for_or_follows_the_shipped_selection():
+    """Before the shipped selection is complete, the report names what it
+    waits for; after, it runs at most one more setting a family, one that
+    the selection defines."""
+    from hexa_mm.benchmarks.quality import missing_runs, read_results
+    path = osp.join(ROOT, 'protocols', 'report_three_sets.py')
+    selection = load_protocol(osp.join(ROOT, 'protocols', 'selection.py'))
+    runs = read_results(osp.join(ROOT, 'results', 'selection.json'))['runs']
+    if missing_runs(selection, runs):
+        with pytest.raises(ProtocolError, match='selected_from: .* missing'):
+            load_protocol(path)
+        return
+    own = load_protocol(path, follow_selection=False).methods
+    added = set(load_protocol(path).methods) - set(own)
+    assert added <= set(selection.methods)
+    assert len({selection.methods[n].baseline for n in added}) == len(added)

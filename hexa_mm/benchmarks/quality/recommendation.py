@@ -1,0 +1,111 @@
+"""A report's recommendation, applied by code: per family, the HEXA setting
+that the configs' defaults follow, or none.
+
+The rule is the one a report protocol with held-out sets states. Per family
+(the methods that share a baseline), a setting qualifies if
+
+1. it clears the protocol's bar on every held-out set (on both probes, a
+   mean gain of at least ``min_gain`` at Holm's p below ``alpha``:
+   :func:`.summary.verdicts`), and
+2. its mean gain is positive on both probes on every other set.
+
+Of the settings that qualify, the one with the largest gain on the held-out
+sets (averaged over them and both probes) is recommended, or the cheapest of
+those within :data:`.decision.TIE` of it (:func:`.decision.best_or_cheaper`,
+FLOPs of a training step as in a selection's decision). If none qualifies,
+the family has no recommendation: its configs keep the paper's design as the
+reference implementation and say that no setting cleared the bar on a set
+that took no part in the choice.
+"""
+import statistics
+from typing import Callable, Dict, List, Optional
+
+from .decision import best_or_cheaper, cost_ratio
+from .protocol import Method, Protocol, ProtocolError
+from .summary import comparisons, require_complete, verdicts
+
+
+def recommend(protocol: Protocol,
+              runs: List[dict],
+              cost: Optional[Callable[[Method, str], float]] = None
+              ) -> Dict[str, dict]:
+    """Apply the rule of the module docstring to a complete report.
+
+    Args:
+        protocol: A report protocol that holds sets out.
+        runs: All of its runs.
+        cost: ``(method, dataset) -> cost`` of a training step; FLOPs by
+            :func:`.decision.step_flops` if not given.
+
+    Returns:
+        dict: Per baseline: ``candidates`` (per setting: ``clears_held_out``,
+        ``positive_elsewhere``, ``qualifies``, ``held_out_gain`` and
+        ``cost`` relative to the baseline) and ``recommended`` (a setting's
+        name, or None).
+
+    Raises:
+        ProtocolError: Not a report with held-out sets, or runs missing.
+    """
+    if protocol.kind != 'report' or not protocol.held_out:
+        raise ProtocolError(
+            f'{protocol.path}: only a report protocol with held-out sets '
+            'recommends a setting: the others chose on, or only saw, the '
+            'sets they report')
+    require_complete(protocol, runs)
+    rows = comparisons(protocol, runs)
+    passed = verdicts(protocol, rows)
+    cost_of = cost_ratio(protocol, cost)
+    families: Dict[str, dict] = {}
+    for name, method in protocol.methods.items():
+        if method.baseline is None:
+            continue
+        mine = [r for r in rows if r['method'] == name]
+        held = [r['diff'] for r in mine if r['dataset'] in protocol.held_out]
+        clears = all(passed[d, name] for d in protocol.held_out)
+        elsewhere = all(r['diff'] > 0 for r in mine
+                        if r['dataset'] not in protocol.held_out)
+        families.setdefault(method.baseline, dict(candidates={}))[
+            'candidates'][name] = dict(
+                clears_held_out=clears, positive_elsewhere=elsewhere,
+                qualifies=clears and elsewhere,
+                held_out_gain=statistics.fmean(held))
+    for family in families.values():
+        qualified = {
+            name: dict(gain=c['held_out_gain'],
+                       cost=cost_of(protocol.methods[name]))
+            for name, c in family['candidates'].items() if c['qualifies']
+        }
+        for name, c in qualified.items():
+            family['candidates'][name]['cost'] = c['cost']
+        family['recommended'] = (best_or_cheaper(qualified)
+                                 if qualified else None)
+    return families
+
+
+def recommendation_table(protocol: Protocol, families: Dict[str, dict]) -> str:
+    """The recommendation as markdown: each setting against the rule, and
+    what each family's configs follow."""
+    label = {n: m.label or n for n, m in protocol.methods.items()}
+    held = ', '.join(protocol.held_out)
+    lines = [
+        f'| baseline | setting | clears the bar on {held} | mean gain on '
+        f'{held} | gain > 0 on both probes on the other sets | '
+        'FLOPs / baseline | recommended |', '|---|---|---|---|---|---|---|'
+    ]
+    for baseline, family in families.items():
+        for name, c in family['candidates'].items():
+            cost = f"{c['cost']:.2f}x" if 'cost' in c else '-'
+            lines.append(
+                f"| {label[baseline]} | {label[name]} | "
+                f"{'yes' if c['clears_held_out'] else 'no'} | "
+                f"{c['held_out_gain']:+.2f} | "
+                f"{'yes' if c['positive_elsewhere'] else 'no'} | {cost} | "
+                f"{'yes' if name == family['recommended'] else 'no'} |")
+    lines.append('')
+    for baseline, family in families.items():
+        chosen = family['recommended']
+        lines.append(f'- {label[baseline]}: ' + (
+            f'{label[chosen]} is recommended.' if chosen else
+            'no setting qualifies; the configs keep the paper\'s design as '
+            'the reference implementation.'))
+    return '\n'.join(lines)
