@@ -10,7 +10,7 @@ import os
 import os.path as osp
 import platform
 import subprocess
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Sequence
 
 import torch
 
@@ -43,10 +43,11 @@ def machine() -> dict:
         python=platform.python_version())
 
 
-def commit(folder: str, result_file: Optional[str] = None) -> Optional[str]:
+def commit(folder: str, result_files: Sequence[str] = ()) -> Optional[str]:
     """The checkout's commit (``+dirty`` with uncommitted changes other than
-    ``result_file``, the ledger being written), or None outside a git
-    checkout."""
+    ``result_files``: the ledger being written and, for a report that follows
+    a selection, the selection's, which the report's hash covers), or None
+    outside a git checkout."""
     def git(*args):
         return subprocess.run(['git', *args], cwd=folder, capture_output=True,
                               text=True, check=True).stdout.strip()
@@ -54,10 +55,10 @@ def commit(folder: str, result_file: Optional[str] = None) -> Optional[str]:
     try:
         head = git('rev-parse', 'HEAD')
         top = git('rev-parse', '--show-toplevel')
-        spec = ['--', top]
-        if result_file and not osp.relpath(
-                osp.realpath(result_file), top).startswith('..'):
-            spec.append(f':(exclude){osp.realpath(result_file)}')
+        spec = ['--', top] + [
+            f':(exclude){osp.realpath(path)}' for path in result_files
+            if not osp.relpath(osp.realpath(path), top).startswith('..')
+        ]
         status = git('status', '--porcelain', *spec)
     except (OSError, subprocess.CalledProcessError):
         return None

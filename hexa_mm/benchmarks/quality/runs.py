@@ -151,11 +151,11 @@ def random_backbones(protocol: Protocol, dataset: str, seed: int,
     return runs
 
 
-def _stamp(record: dict, folder: str, result_file: str,
+def _stamp(record: dict, folder: str, result_files: List[str],
            cfg_options: dict) -> dict:
     """A run record with what it was measured on and from."""
     record = dict(
-        record, machine=machine(), commit=commit(folder, result_file),
+        record, machine=machine(), commit=commit(folder, result_files),
         date=datetime.date.today().isoformat())
     if cfg_options:
         record['cfg_options'] = cfg_options
@@ -204,7 +204,8 @@ def run_protocol(protocol: Protocol,
             'result file, one budget; choose another --out')
     done = {run_key(r) for r in runs}
     folder = osp.dirname(osp.abspath(protocol.path))
-    result_file = result_path(protocol, out)
+    result_files = [result_path(protocol, out)] + (
+        [protocol.selected_from] if protocol.selected_from else [])
     tsne_dir = osp.join(out, f'{protocol.name}_tsne') if tsne else None
 
     def run_unless_taken(name: str, dataset: str, seed: int,
@@ -222,7 +223,7 @@ def run_protocol(protocol: Protocol,
             if key in {run_key(r) for r in ledger(protocol, out)}:
                 return
             add_runs(protocol, out, [
-                _stamp(r, folder, result_file, cfg_options)
+                _stamp(r, folder, result_files, cfg_options)
                 for r in produce()
             ])
 

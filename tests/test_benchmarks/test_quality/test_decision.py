@@ -236,3 +236,43 @@ def test_a_report_defining_a_selected_method_otherwise_is_refused(
     with pytest.raises(ProtocolError, match='methods.hexa_moco_in_place '
                        'differs from the method of that name'):
         load_protocol(path)
+
+
+def test_a_following_report_runs_its_selected_setting_from_a_clean_commit(
+        tmp_path, flops_by_name, monkeypatch):
+    """The report runs the setting its selection sent, and its runs' commit
+    is not marked ``+dirty`` because the selection's result file was
+    completed after the commit: the report's hash covers that file's
+    decision."""
+    import subprocess
+    from hexa_mm.benchmarks.quality import run_protocol
+    from hexa_mm.benchmarks.quality import runs as runs_module
+    from hexa_mm.benchmarks.quality.result_files import add_runs, commit
+    gains = dict(hexa_moco=dict(digits=-1., shapes=0.5),
+                 hexa_moco_cutmix=dict(digits=2.5, shapes=2.),
+                 hexa_moco_in_place=dict(digits=2.2, shapes=1.9))
+    out = str(tmp_path / 'results')
+    add_runs(selection(tmp_path), out, runs_with(gains)[1:])
+    path = report_following(tmp_path)
+    # Claims, locks and checkpoints are ignored, as the project's
+    # .gitignore does.
+    (tmp_path / '.gitignore').write_text('*.lock\n.*.running/\nwork/\n')
+    for args in (['init', '-q'], ['add', '.'], ['commit', '-qm', 'first']):
+        subprocess.run(['git', '-c', 'user.name=t', '-c', 'user.email=t@t',
+                        *args], cwd=tmp_path, check=True)
+    add_runs(selection(tmp_path), out, runs_with(gains)[:1])
+
+    def fake(name, dataset, seed):
+        return dict(method=name, dataset=dataset, seed=seed, epochs=1,
+                    minutes=0., knn_top1=50., linear_top1=60.)
+
+    monkeypatch.setattr(runs_module, 'pretrain',
+                        lambda method, dataset, seed, *a: fake(
+                            method.name, dataset, seed))
+    monkeypatch.setattr(runs_module, 'random_backbones',
+                        lambda protocol, dataset, seed, *a: [
+                            fake(n, dataset, seed) for n in RANDOM])
+    runs = run_protocol(load_protocol(path), out, str(tmp_path / 'work'))
+    assert {r['method'] for r in runs} == {
+        'mocov2', 'hexa_moco', 'hexa_moco_in_place', *RANDOM}
+    assert {r['commit'] for r in runs} == {commit(str(tmp_path))[:40]}

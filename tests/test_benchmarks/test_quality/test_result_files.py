@@ -125,7 +125,7 @@ def test_every_run_is_rendered_under_its_seed(tmp_path):
     assert '| digits | hexa_moco | 30.0 / 53.0 | 31.0 / 54.0 |' in text
 
 
-def test_the_commit_is_dirty_for_any_change_but_the_result_file(tmp_path):
+def test_the_commit_is_dirty_for_any_change_but_the_result_files(tmp_path):
     def git(*args):
         subprocess.run(['git', '-c', 'user.name=t', '-c', 'user.email=t@t',
                         *args], cwd=tmp_path, check=True, capture_output=True)
@@ -133,15 +133,20 @@ def test_the_commit_is_dirty_for_any_change_but_the_result_file(tmp_path):
     (tmp_path / 'results').mkdir()
     result = tmp_path / 'results' / 'report.json'
     result.write_text('{}')
+    followed = tmp_path / 'results' / 'selection.json'
+    followed.write_text('{}')
     (tmp_path / 'code.py').write_text('x = 1\n')
     git('init', '-q')
     git('add', '.')
     git('commit', '-qm', 'first')
-    clean = commit(str(tmp_path), str(result))
+    ledgers = [str(result), str(followed)]
+    clean = commit(str(tmp_path), ledgers)
     assert len(clean) == 40 and '+' not in clean
     result.write_text('{"runs": []}')  # the ledger being written
-    assert commit(str(tmp_path), str(result)) == clean
+    followed.write_text('{"runs": []}')  # the selection a report follows
+    assert commit(str(tmp_path), ledgers) == clean
+    assert commit(str(tmp_path), ledgers[:1]) == clean + '+dirty'
     assert commit(str(tmp_path)) == clean + '+dirty'
     (tmp_path / 'code.py').write_text('x = 2\n')
-    assert commit(str(tmp_path), str(result)) == clean + '+dirty'
-    assert commit(str(tmp_path / 'results'), str(result)) == clean + '+dirty'
+    assert commit(str(tmp_path), ledgers) == clean + '+dirty'
+    assert commit(str(tmp_path / 'results'), ledgers) == clean + '+dirty'
