@@ -4,6 +4,7 @@ it, apply a selection's decision or a report's recommendation, render the
 documents' result blocks."""
 import argparse
 import os.path as osp
+import time
 from typing import List, Optional
 
 from mmengine.config import DictAction
@@ -15,7 +16,8 @@ from .protocol import load_protocol
 from .recommendation import recommend, recommendation_table
 from .render import (comparisons_table, provenance, render_documents,
                      scores_table, seeds_table)
-from .result_files import protocol_of, read_results, result_path
+from .result_files import (protocol_of, read_results, result_path,
+                           running_runs)
 from .runs import run_protocol
 from .summary import minutes_left, missing_runs, require_complete
 
@@ -108,8 +110,15 @@ def main(argv=None, defaults: Optional[dict] = None) -> List[dict]:
                   'a run of the same method and set took'
                   + (f', plus {len(unknown)} run(s) of a method and set '
                      'never run yet' if unknown else ''))
+        running = {(c['method'], c['dataset'], c['seed']): c
+                   for c in running_runs(protocol, osp.dirname(args.result))}
         for method, dataset, seed in missing:
-            print(f'  missing: {method} on {dataset}, seed {seed}')
+            claim = running.get((method, dataset, seed))
+            note = '' if claim is None else (
+                f" (running: pid {claim['pid']} on {claim['host']} since "
+                + time.strftime('%Y-%m-%d %H:%M',
+                                time.localtime(claim['since'])) + ')')
+            print(f'  missing: {method} on {dataset}, seed {seed}{note}')
         return runs
     if args.command == 'decide':
         families = decide(protocol, runs)

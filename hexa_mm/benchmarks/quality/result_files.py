@@ -9,7 +9,9 @@ import json
 import os
 import os.path as osp
 import platform
+import socket
 import subprocess
+import time
 from typing import Iterator, List, Optional, Sequence
 
 import torch
@@ -139,6 +141,10 @@ def _locked(path: str) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def _claims(protocol: Protocol, out: str) -> str:
+    return osp.join(out, f'.{protocol.name}.running')
+
+
 @contextlib.contextmanager
 def run_claim(protocol: Protocol, out: str, method: str, dataset: str,
               seed: int) -> Iterator[bool]:
@@ -149,9 +155,10 @@ def run_claim(protocol: Protocol, out: str, method: str, dataset: str,
     file (``<out>/.<protocol name>.running/``): released when the run ends,
     and by the system when its process dies, so that a killed worker leaves
     no claim behind. Processes started on one protocol thus share its runs
-    out without being told which to take.
+    out without being told which to take. While it holds the claim, the file
+    says which process does and since when (:func:`running_runs`).
     """
-    folder = osp.join(out, f'.{protocol.name}.running')
+    folder = _claims(protocol, out)
     os.makedirs(folder, exist_ok=True)
     name = f'{method}@{dataset}@{seed}'.replace('/', '_').replace(' ', '_')
     with open(osp.join(folder, name), 'a') as claim:
@@ -161,9 +168,43 @@ def run_claim(protocol: Protocol, out: str, method: str, dataset: str,
             yield False
             return
         try:
+            claim.truncate(0)
+            claim.write(json.dumps(dict(
+                method=method, dataset=dataset, seed=seed, pid=os.getpid(),
+                host=socket.gethostname(), since=time.time())) + '\n')
+            claim.flush()
             yield True
         finally:
+            claim.truncate(0)
             fcntl.flock(claim, fcntl.LOCK_UN)
+
+
+def running_runs(protocol: Protocol, out: str) -> List[dict]:
+    """The runs of ``protocol`` that processes hold now (``method``,
+    ``dataset``, ``seed``, ``pid``, ``host``, ``since``), read from their
+    claims without touching the locks, so that asking never makes a worker
+    skip a run. A claim of this host whose process is gone (killed before it
+    could clear its claim) is left out; one of another host is listed, as
+    this host cannot see its processes."""
+    folder = _claims(protocol, out)
+    found = []
+    for name in sorted(os.listdir(folder)) if osp.isdir(folder) else []:
+        try:
+            with open(osp.join(folder, name)) as f:
+                claim = json.loads(f.read() or 'null')
+        except (OSError, ValueError):  # cleared or half written just now
+            continue
+        if claim is None:
+            continue
+        if claim['host'] == socket.gethostname():
+            try:
+                os.kill(claim['pid'], 0)
+            except ProcessLookupError:
+                continue
+            except PermissionError:  # alive, another user's
+                pass
+        found.append(claim)
+    return found
 
 
 def run_key(run: dict) -> tuple:

@@ -130,3 +130,35 @@ def test_two_processes_share_a_protocol_out(tmp_path, monkeypatch):
     assert executions(executed) == expected
     assert sorted(f"{r['method']} digits {r['seed']}"
                   for r in ledger(load_protocol(path), out)) == expected
+
+
+def test_status_shows_the_runs_held_by_live_processes(tmp_path, capsys):
+    """A held claim says which process runs it; neither a released claim
+    nor one whose process was killed shows as running."""
+    from hexa_mm.benchmarks.quality import main
+    from hexa_mm.benchmarks.quality.result_files import running_runs
+    path = write_protocol(tmp_path)
+    protocol = load_protocol(path)
+    out = str(tmp_path / 'results')
+    add_runs(protocol, out, [dict(method='mocov2', dataset='digits', seed=0,
+                                  epochs=1, minutes=0., knn_top1=1.,
+                                  linear_top1=1.)])
+    with run_claim(protocol, out, 'hexa_moco', 'digits', 1):
+        held, = running_runs(protocol, out)
+        assert (held['method'], held['seed'], held['pid']) == (
+            'hexa_moco', 1, os.getpid())
+        main(['status', os.path.join(out, 'report.json')])
+    printed = capsys.readouterr().out
+    assert f'missing: hexa_moco on digits, seed 1 (running: pid ' \
+        f'{os.getpid()} on ' in printed
+    assert 'missing: hexa_moco on digits, seed 0\n' in printed
+    assert running_runs(protocol, out) == []
+    context = multiprocessing.get_context('fork')
+    ready = context.Event()
+    holder = context.Process(target=_hold_claim, args=(path, out, ready))
+    holder.start()
+    assert ready.wait(30)
+    assert [c['pid'] for c in running_runs(protocol, out)] == [holder.pid]
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.join()
+    assert running_runs(protocol, out) == []
