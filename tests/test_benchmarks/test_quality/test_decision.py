@@ -3,14 +3,13 @@ probes and every set, ties within half a point to the cheaper candidate, a
 gain that must be positive on each set, and the paper's design always in the
 report."""
 import os.path as osp
-import textwrap
 
 import pytest
 
 from hexa_mm.benchmarks.quality import ProtocolError, load_protocol
 from hexa_mm.benchmarks.quality.decision import (decide, decision_table,
                                                  is_papers_design, step_flops)
-from protocol_files import write_protocol
+from protocol_files import moco_methods, write_protocol
 from tool_runs import CONFIGS, ROOT
 
 RANDOM = ('random init', 'random init (PyTorch default)')
@@ -23,20 +22,10 @@ COST = dict(mocov2=1., hexa_moco=2.5, hexa_moco_cutmix=1.75,
 def selection(tmp_path):
     in_place = ("{'model.w_clean': 1., 'model.w_adv': 0., 'model.w_mix': 1.,"
                 " 'model.mix_mode': 'replace'}")
-    methods = textwrap.dedent(f'''\
-        dict(
-            mocov2=dict(config='{CONFIGS}/mocov2_r18_{{dataset}}.py'),
-            hexa_moco=dict(config='{CONFIGS}/hexa_moco_r18_{{dataset}}.py',
-                           baseline='mocov2'),
-            hexa_moco_cutmix=dict(
-                config='{CONFIGS}/hexa_moco_cutmix_r18_{{dataset}}.py',
-                baseline='mocov2'),
-            hexa_moco_in_place=dict(
-                config='{CONFIGS}/hexa_moco_r18_{{dataset}}.py',
-                cfg_options={in_place}, baseline='mocov2'))''')
     return load_protocol(write_protocol(
         tmp_path, name='selection', kind='selection', seeds=(0, 1, 2),
-        datasets=SETS, methods=methods), check_siblings=False)
+        datasets=SETS, methods=moco_methods(cutmix=True, in_place=in_place)),
+        check_siblings=False)
 
 
 def runs_with(gains):

@@ -2,16 +2,13 @@
 clears the bar on the held-out set and gains on both probes on the others;
 of those, the largest held-out gain, ties within half a point to the cheaper;
 none qualifying, none is recommended."""
-import textwrap
-
 import pytest
 
 from hexa_mm.benchmarks.quality import ProtocolError, load_protocol, main
 from hexa_mm.benchmarks.quality.recommendation import (recommend,
                                                        recommendation_table)
 from hexa_mm.benchmarks.quality.result_files import add_runs
-from protocol_files import write_protocol
-from tool_runs import CONFIGS
+from protocol_files import moco_methods, write_protocol
 
 RANDOM = ('random init', 'random init (PyTorch default)')
 SETS = ('digits', 'textures')
@@ -20,16 +17,8 @@ COST = dict(mocov2=1., hexa_moco=2.5, hexa_moco_cutmix=1.75)
 
 
 def report(folder, held_out=('textures', )):
-    methods = textwrap.dedent(f'''\
-        dict(
-            mocov2=dict(config='{CONFIGS}/mocov2_r18_{{dataset}}.py'),
-            hexa_moco=dict(config='{CONFIGS}/hexa_moco_r18_{{dataset}}.py',
-                           baseline='mocov2'),
-            hexa_moco_cutmix=dict(
-                config='{CONFIGS}/hexa_moco_cutmix_r18_{{dataset}}.py',
-                baseline='mocov2'))''')
     return load_protocol(write_protocol(
-        folder, seeds=SEEDS, datasets=SETS, methods=methods,
+        folder, seeds=SEEDS, datasets=SETS, methods=moco_methods(cutmix=True),
         extra=f'held_out = {list(held_out)!r}\n'), check_siblings=False)
 
 
