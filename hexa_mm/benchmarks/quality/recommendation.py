@@ -49,8 +49,8 @@ def recommend(protocol: Protocol,
     if protocol.kind != 'report' or not protocol.held_out:
         raise ProtocolError(
             f'{protocol.path}: only a report protocol with held-out sets '
-            'recommends a setting: the others chose on, or only saw, the '
-            'sets they report')
+            'recommends a setting; without them, a report measures settings '
+            'only on sets that took part in their choice')
     require_complete(protocol, runs)
     rows = comparisons(protocol, runs)
     passed = verdicts(protocol, rows)
