@@ -175,16 +175,16 @@ def _decision(protocol: Protocol, runs: List[dict]) -> str:
 def render(result: str, what: str = 'all', display_path: str = None) -> str:
     """The markdown of result file ``result``: ``scores``, ``comparisons``,
     ``seeds`` (every run's scores), ``all`` (the provenance and the three
-    tables) or ``decision`` (the provenance and the decision or
-    recommendation); a protocol that has not run all of it shows where it stands
-    instead of its tables."""
+    tables) or ``decision`` (a selection's decision or a report's
+    recommendation); a protocol that has not run all of it shows where it
+    stands instead."""
     protocol = protocol_of(result)
     runs = read_results(result)['runs']
     head = provenance(protocol, runs, display_path or result)
     if missing_runs(protocol, runs):
         return head + '\n'
     if what == 'decision':
-        return head + '\n\n' + _decision(protocol, runs) + '\n'
+        return _decision(protocol, runs) + '\n'
     parts = [head] if what == 'all' else []
     if what in ('scores', 'all'):
         parts.append(scores_table(protocol, runs))

@@ -115,6 +115,5 @@ def test_the_tool_and_the_rendered_block_recommend(tmp_path, capsys):
                         '<!-- /quality -->\n')
     main(['render', str(document)])
     rendered = document.read_text()
-    assert 'all 50 runs' in rendered
     assert '| mocov2 | hexa_moco | yes | +3.20 | yes | 2.5' in rendered
     assert '- mocov2: hexa_moco_cutmix is recommended.' in rendered
