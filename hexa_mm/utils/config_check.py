@@ -1,8 +1,11 @@
 """Checks of a training config that fail before the Runner starts.
 
-Each error names the key at fault and what it may be. Field types and ranges
-that a module checks itself (e.g. ``AdversarialGenerator``'s eps) are checked
-when the Runner builds the model, also before training.
+Each error names the key at fault and what it may be: the fields of the
+model, its parts and the hooks are checked against their classes (hexa_mm's,
+and the upstream ones that refuse unknown keyword arguments anyway). Field
+types and ranges that a module checks itself (e.g.
+``AdversarialGenerator``'s eps) are checked when the Runner builds the
+model, also before training.
 """
 import difflib
 import inspect
@@ -78,20 +81,46 @@ def field_default(cls, name: str):
     return NO_DEFAULT
 
 
-def _check_fields(key: str, node, types: dict) -> None:
-    if not isinstance(node, dict):
+def _refuses_unknown_fields(cls) -> bool:
+    """Whether ``cls(...)`` raises on a keyword argument it does not know:
+    its chain of ``**kwargs`` up the class hierarchy ends at an
+    ``__init__`` without them (a chain that stays open, e.g. to
+    ``nn.Module``'s, may take anything)."""
+    for klass in cls.__mro__:
+        if '__init__' not in vars(klass):
+            continue
+        try:
+            params = inspect.signature(vars(klass)['__init__']).parameters
+        except (TypeError, ValueError):  # a C type's slot: cannot tell
+            return False
+        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            return True
+    return False
+
+
+def _check_fields(key: str, node, types: dict, registry=MODELS) -> None:
+    """The fields of ``node`` against its class: a hexa_mm class's
+    (:func:`accepted_fields`), or an upstream class of ``registry`` that
+    refuses unknown keyword arguments anyway, so that the error names the
+    key and a near field before the Runner starts."""
+    if not isinstance(node, dict) or not isinstance(node.get('type'), str):
         return
-    cls = types.get(str(node.get('type', '')).split('.')[-1])
+    cls = types.get(node['type'].split('.')[-1])
     if cls is None:
-        return
+        upstream = registry.get(node['type'])
+        if not (isinstance(upstream, type)
+                and _refuses_unknown_fields(upstream)):
+            return
+        cls = upstream
     allowed = accepted_fields(cls)
     for field in node:
         if field not in allowed:
             hint = difflib.get_close_matches(field, allowed, n=1)
+            fields = sorted(allowed - {'type', '_scope_'})
             raise ConfigError(
                 f'{key}.{field} is not a field of {cls.__name__}' +
                 (f' (did you mean {key}.{hint[0]}?)' if hint else '') +
-                f'; allowed: {sorted(allowed - {"type", "_scope_"})}')
+                (f'; allowed: {fields}' if fields else '; it takes none'))
 
 
 def validate_config(cfg: Config, world_size: Optional[int] = None) -> None:
@@ -113,8 +142,15 @@ def validate_config(cfg: Config, world_size: Optional[int] = None) -> None:
 
     model = cfg.get('model', {})
     _check_fields('model', model, types)
-    for sub in ('head', 'adversarial', 'cutmix'):
+    for sub in ('backbone', 'neck', 'head', 'data_preprocessor',
+                'adversarial', 'cutmix'):
         _check_fields(f'model.{sub}', model.get(sub), types)
+    _check_fields('model.head.loss', (model.get('head') or {}).get('loss'),
+                  types)
+    for i, hook in enumerate(cfg.get('custom_hooks') or []):
+        _check_fields(f'custom_hooks[{i}]', hook, types, HOOKS)
+    for name, hook in (cfg.get('default_hooks') or {}).items():
+        _check_fields(f'default_hooks.{name}', hook, types, HOOKS)
 
     if world_size is None:
         world_size = int(

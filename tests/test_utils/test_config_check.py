@@ -50,6 +50,43 @@ def test_misspelled_generator_field_is_named():
         validate_config(c, 1)
 
 
+@pytest.mark.parametrize('name', ['hexa_moco_r18_digits.py',
+                                  'hexa_dcluster_r50_200e.py'])
+@pytest.mark.parametrize('path, field, near', [
+    ('model.backbone', 'depht', 'depth'),
+    ('model.neck', 'hid_chanels', 'hid_channels'),
+    ('model.head', 'temprature', 'temperature'),
+    ('model.data_preprocessor', 'meen', 'mean'),
+    ('default_hooks.logger', 'intervall', 'interval'),
+])
+def test_an_upstream_modules_misspelled_field_is_named(name, path, field,
+                                                       near):
+    """MMSelfSup's and MMEngine's classes in the model and the hooks, whose
+    own TypeError would not say where in the config the field is."""
+    c = cfg(name)
+    c.merge_from_dict({f'{path}.{field}': 1})
+    with pytest.raises(ConfigError, match=rf'{path}.{field} is not a field '
+                       rf'of \w+ \(did you mean {path}.{near}\?\)'):
+        validate_config(c, 1)
+
+
+def test_a_field_that_open_kwargs_take_is_let_through():
+    """MMEngine's CheckpointHook hands its **kwargs to the checkpoint's
+    saving: any field may be meant for it, and none is refused."""
+    c = cfg()
+    c.default_hooks.checkpoint.intervall = 1
+    validate_config(c, 1)
+
+
+def test_a_custom_hooks_misspelled_field_is_named():
+    c = cfg('deepclusterv2_r18_digits.py')
+    c.custom_hooks[0].fill_batchsize = 64
+    with pytest.raises(ConfigError, match=r'custom_hooks\[0\].fill_batchsize'
+                       r' is not a field of DeepClusterV2Hook \(did you mean '
+                       r'custom_hooks\[0\].fill_batch_size\?\)'):
+        validate_config(c, 1)
+
+
 def test_queue_must_divide_by_the_global_batch():
     c = cfg()
     validate_config(c, world_size=8)  # 512 % (8 x 64) == 0
