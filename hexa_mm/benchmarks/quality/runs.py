@@ -16,7 +16,7 @@ from hexa_mm.evaluation import (build_probe_model, extract_features,
                                 knn_accuracy, linear_probe_top1,
                                 sequential_loader, standardize)
 from hexa_mm.evaluation.probe import probe_split_cfg
-from hexa_mm.utils import load_cfg
+from hexa_mm.utils import ConfigError, load_cfg, validate_config
 from hexa_mm.visualization import save_feature_map, tsne_embedding
 from .hardness import epoch_hardness
 from .protocol import Method, Protocol, ProtocolError
@@ -95,6 +95,30 @@ def method_cfg(method: Method, dataset: str, seed: int, data_root: str,
     cfg.default_hooks.checkpoint.update(interval=epochs, max_keep_ckpts=1)
     cfg.experiment_name = name
     return cfg
+
+
+def check_configs(protocol: Protocol,
+                  datasets: Optional[List[str]] = None,
+                  methods: Optional[List[str]] = None,
+                  cfg_options: Optional[dict] = None) -> None:
+    """Check every config that ``protocol`` (or the part named) pre-trains
+    with, its ``cfg_options`` applied, as ``tools/train.py`` checks a config
+    (:func:`hexa_mm.utils.validate_config`): a misspelled option fails
+    before the first run, not hours into the protocol.
+
+    Raises:
+        ProtocolError: Naming the protocol, the method, the set and the key.
+    """
+    for name in methods or list(protocol.methods):
+        for dataset in datasets or protocol.datasets:
+            cfg = method_cfg(protocol.methods[name], dataset,
+                             protocol.seeds[0], f'data/{dataset}',
+                             'work_dirs', name, cfg_options)
+            try:
+                validate_config(cfg, world_size=1)
+            except ConfigError as error:
+                raise ProtocolError(f'{protocol.path}: methods.{name} on '
+                                    f'{dataset}: {error}') from None
 
 
 def pretrain(method: Method, dataset: str, seed: int, data_root: str,
@@ -195,6 +219,7 @@ def run_protocol(protocol: Protocol,
         if outside:
             raise ValueError(f'{protocol.path} has no {what} {outside}')
     init_default_scope('mmselfsup')
+    check_configs(protocol, datasets, methods, cfg_options)
     runs = ledger(protocol, out)
     mixed = [r for r in runs if r.get('cfg_options', {}) != cfg_options]
     if mixed:

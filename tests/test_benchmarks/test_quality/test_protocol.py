@@ -95,3 +95,22 @@ def test_the_three_set_report_waits_for_or_follows_the_shipped_selection():
     added = set(load_protocol(path).methods) - set(own)
     assert added <= set(selection.methods)
     assert len({selection.methods[n].baseline for n in added}) == len(added)
+
+
+def test_a_misspelled_option_fails_before_the_first_run(tmp_path):
+    from hexa_mm.benchmarks.quality import run_protocol
+    from protocol_files import moco_methods
+    path = write_protocol(tmp_path, methods=moco_methods(
+        in_place="{'model.mix_mdoe': 'replace'}"))
+    out = tmp_path / 'results'
+    with pytest.raises(ProtocolError, match=r'report.py: methods.'
+                       r'hexa_moco_in_place on digits: model.mix_mdoe is not '
+                       r'a field of HEXAMoCo \(did you mean model.mix_mode'):
+        run_protocol(load_protocol(path), str(out), str(tmp_path / 'work'))
+    assert not out.exists()
+
+
+def test_the_shipped_protocols_configs_pass_the_train_tools_checks():
+    from hexa_mm.benchmarks.quality.runs import check_configs
+    for path in sorted(glob.glob(osp.join(ROOT, 'protocols', '*.py'))):
+        check_configs(load_protocol(path, follow_selection=False))
