@@ -16,8 +16,8 @@ from .protocol import load_protocol
 from .recommendation import recommend, recommendation_table
 from .render import (comparisons_table, provenance, render_documents,
                      scores_table, seeds_table)
-from .result_files import (protocol_of, read_results, result_path,
-                           running_runs)
+from .result_files import (plot_path, protocol_of, read_results,
+                           result_path, running_runs)
 from .runs import run_protocol
 from .summary import minutes_left, missing_runs, require_complete
 
@@ -94,8 +94,7 @@ def main(argv=None, defaults: Optional[dict] = None) -> List[dict]:
                             args.seeds, args.tsne, args.cfg_options)
         path = result_path(protocol, args.out)
         for dataset in protocol.datasets:
-            plot(runs, osp.join(args.out, f'{protocol.name}_{dataset}.png'),
-                 dataset)
+            plot(runs, plot_path(protocol, args.out, dataset), dataset)
         print('\n' + provenance(protocol, runs, path) + '\n\n' +
               _tables(protocol, runs) + '\n')
         return runs

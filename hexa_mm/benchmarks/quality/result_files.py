@@ -26,6 +26,11 @@ def result_path(protocol: Protocol, out: str) -> str:
     return osp.join(out, protocol.name + '.json')
 
 
+def plot_path(protocol: Protocol, out: str, dataset: str) -> str:
+    """Where ``protocol``'s plot of ``dataset`` goes, beside its results."""
+    return osp.join(out, f'{protocol.name}_{dataset}.png')
+
+
 def machine() -> dict:
     """What a run's figures depend on beyond the code: processor, cores,
     threads and the torch build (seeded CPU runs repeat exactly on one
@@ -47,9 +52,9 @@ def machine() -> dict:
 
 def commit(folder: str, result_files: Sequence[str] = ()) -> Optional[str]:
     """The checkout's commit (``+dirty`` with uncommitted changes other than
-    ``result_files``: the ledger being written and, for a report that follows
-    a selection, the selection's, which the report's hash covers), or None
-    outside a git checkout."""
+    ``result_files``: what the protocol writes, its ledger and plots, and,
+    for a report that follows a selection, the selection's ledger, which the
+    report's hash covers), or None outside a git checkout."""
     def git(*args):
         return subprocess.run(['git', *args], cwd=folder, capture_output=True,
                               text=True, check=True).stdout.strip()

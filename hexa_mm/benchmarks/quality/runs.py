@@ -20,8 +20,8 @@ from hexa_mm.utils import ConfigError, load_cfg, validate_config
 from hexa_mm.visualization import save_feature_map, tsne_embedding
 from .hardness import epoch_hardness
 from .protocol import Method, Protocol, ProtocolError
-from .result_files import (add_runs, commit, ledger, machine, result_path,
-                           run_claim, run_key)
+from .result_files import (add_runs, commit, ledger, machine, plot_path,
+                           result_path, run_claim, run_key)
 
 #: kNN of the final scores and of the monitor: k = 20 of the embedded sets'
 #: 1,297-2,000 training images (k = 200 would span one and a half classes).
@@ -229,8 +229,12 @@ def run_protocol(protocol: Protocol,
             'result file, one budget; choose another --out')
     done = {run_key(r) for r in runs}
     folder = osp.dirname(osp.abspath(protocol.path))
-    result_files = [result_path(protocol, out)] + (
-        [protocol.selected_from] if protocol.selected_from else [])
+    # What the protocol's runs write or follow is not a change to the code
+    # they run: the ledger, the plots another worker may have drawn, and
+    # the selection a report follows.
+    result_files = [result_path(protocol, out)] + [
+        plot_path(protocol, out, d) for d in protocol.datasets
+    ] + ([protocol.selected_from] if protocol.selected_from else [])
     tsne_dir = osp.join(out, f'{protocol.name}_tsne') if tsne else None
 
     def run_unless_taken(name: str, dataset: str, seed: int,
