@@ -17,7 +17,7 @@ from .recommendation import recommend, recommendation_table
 from .render import (comparisons_table, provenance, render_documents,
                      scores_table, seeds_table)
 from .result_files import (plot_path, protocol_of, read_results,
-                           result_path, running_runs)
+                           result_path, run_key, running_runs)
 from .runs import run_protocol
 from .summary import minutes_left, missing_runs, require_complete
 
@@ -109,7 +109,7 @@ def main(argv=None, defaults: Optional[dict] = None) -> List[dict]:
                   'a run of the same method and set took'
                   + (f', plus {len(unknown)} run(s) of a method and set '
                      'never run yet' if unknown else ''))
-        running = {(c['method'], c['dataset'], c['seed']): c
+        running = {run_key(c): c
                    for c in running_runs(protocol, osp.dirname(args.result))}
         for method, dataset, seed in missing:
             claim = running.get((method, dataset, seed))
