@@ -8,7 +8,9 @@ with HEXA as the paper designs it and with cut-mixed examples only, beside
 them and in place of half of the clean views), scores every frozen backbone
 by kNN and a linear probe beside two random backbones, prints the tables and
 writes ``results/demo/demo.json``, ``demo_digits.png`` (kNN and online-probe
-curves) and a t-SNE map per method. It is ``tools/benchmarks/quality.py run``
+curves) and a t-SNE map per method. Once the three-set report
+(``results/report_three_sets.json``) is complete, the tables mark the
+setting it recommends for each family. It is ``tools/benchmarks/quality.py run``
 with the demo protocol: one seed shows that each method trains, not which
 is better.
 """

@@ -13,7 +13,8 @@ from hexa_mm.utils.errors import UserError
 from .decision import decide, decision_table
 from .plot import plot
 from .protocol import load_protocol
-from .recommendation import recommend, recommendation_table
+from .recommendation import (mark_recommended, recommend,
+                             recommendation_table)
 from .render import (comparisons_table, provenance, render_documents,
                      scores_table, seeds_table)
 from .result_files import (plot_path, protocol_of, read_results,
@@ -89,6 +90,9 @@ def main(argv=None, defaults: Optional[dict] = None) -> List[dict]:
         return stale
     if args.command == 'run':
         protocol = load_protocol(args.protocol)
+        # Before the runs: a recommendation the demo cannot show fails now.
+        shown, note = (mark_recommended(protocol) if protocol.recommended_by
+                       else (protocol, ''))
         runs = run_protocol(protocol, args.out, args.work_dir,
                             args.data_root, args.datasets, args.methods,
                             args.seeds, args.tsne, args.cfg_options)
@@ -96,7 +100,7 @@ def main(argv=None, defaults: Optional[dict] = None) -> List[dict]:
         for dataset in protocol.datasets:
             plot(runs, plot_path(protocol, args.out, dataset), dataset)
         print('\n' + provenance(protocol, runs, path) + '\n\n' +
-              _tables(protocol, runs) + '\n')
+              _tables(shown, runs) + '\n' + (f'\n{note}\n' if note else ''))
         return runs
     protocol = protocol_of(args.result)
     runs = read_results(args.result)['runs']

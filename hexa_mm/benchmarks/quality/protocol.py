@@ -22,6 +22,9 @@ A protocol file is an MMEngine config (Python) with these fields::
     selected_from = '../results/selection.json'
                                  # report: also run the settings that this
                                  # selection's decision sends to a report
+    recommended_by = '../results/report_three_sets.json'
+                                 # demo: mark the settings this report
+                                 # recommends, once it is complete
     decision = '...'             # how its table picks or recommends a setting
 
 Config paths are relative to the protocol file, ``{dataset}`` standing for
@@ -53,7 +56,8 @@ TEST = 'paired two-sided t-test over the seeds'
 CORRECTION = 'Holm over every comparison of the protocol'
 _FIELDS = {
     'kind', 'datasets', 'held_out', 'seeds', 'alpha', 'min_gain',
-    'random_backbone', 'methods', 'decision', 'selected_from'
+    'random_backbone', 'methods', 'decision', 'selected_from',
+    'recommended_by'
 }
 _METHOD_FIELDS = {'config', 'cfg_options', 'baseline', 'label'}
 
@@ -90,6 +94,7 @@ class Protocol:
     held_out: List[str] = field(default_factory=list)
     decision: Optional[str] = None
     selected_from: Optional[str] = None
+    recommended_by: Optional[str] = None
 
     @property
     def name(self) -> str:
@@ -194,6 +199,13 @@ def load_protocol(path: str,
                         "a selection's decision")
         selected_from = osp.normpath(
             osp.join(osp.dirname(path), selected_from))
+    recommended_by = cfg.get('recommended_by')
+    if recommended_by is not None:
+        if cfg['kind'] != 'demo':
+            raise _fail(path, 'recommended_by: only a demo protocol marks a '
+                        "report's recommendation")
+        recommended_by = osp.normpath(
+            osp.join(osp.dirname(path), recommended_by))
     protocol = Protocol(
         path=path,
         sha256=sha256,
@@ -207,7 +219,8 @@ def load_protocol(path: str,
         min_gain=float(cfg.get('min_gain', 1.0)),
         held_out=held_out,
         decision=cfg.get('decision'),
-        selected_from=selected_from)
+        selected_from=selected_from,
+        recommended_by=recommended_by)
     if check_siblings:
         check_apart(protocol)
     if selected_from is not None and follow_selection:

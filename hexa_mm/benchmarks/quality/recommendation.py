@@ -17,12 +17,18 @@ the family has no recommendation: its configs keep the paper's design as the
 reference implementation and say that no setting cleared the bar on a set
 that took no part in the choice.
 """
+import dataclasses
+import os.path as osp
 import statistics
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from .decision import best_or_cheaper, cost_ratio
 from .protocol import Method, Protocol, ProtocolError
-from .summary import comparisons, require_complete, verdicts
+from .result_files import protocol_of, read_results
+from .summary import comparisons, missing_runs, require_complete, verdicts
+
+#: Appended to the label of a setting that the demo marks as recommended.
+MARK = ' (recommended)'
 
 
 def recommend(protocol: Protocol,
@@ -109,3 +115,54 @@ def recommendation_table(protocol: Protocol, families: Dict[str, dict]) -> str:
             'no setting qualifies; the configs keep the paper\'s design as '
             'the reference implementation.'))
     return '\n'.join(lines)
+
+
+def mark_recommended(demo: Protocol,
+                     cost: Optional[Callable[[Method, str], float]] = None
+                     ) -> Tuple[Protocol, str]:
+    """The settings that the report of ``demo.recommended_by`` recommends,
+    marked among the demo's methods.
+
+    Returns:
+        tuple: ``demo`` with :data:`MARK` after each recommended setting's
+        label, and a paragraph that names them, or says why none is marked
+        (the report has not run all of its runs yet, or recommends nothing).
+
+    Raises:
+        ProtocolError: The report recommends a setting that the demo does
+            not run as the report defines it.
+    """
+    path = demo.recommended_by
+    shown = osp.relpath(path)
+    if not osp.exists(path):
+        return demo, (f'No setting is marked as recommended: the report '
+                      f'`{shown}` has no runs yet.')
+    report = protocol_of(path)
+    runs = read_results(path)['runs']
+    missing = missing_runs(report, runs)
+    if missing:
+        return demo, (
+            f'No setting is marked as recommended: the report `{shown}` has '
+            f'{len(runs)} of its {len(runs) + len(missing)} runs, and a '
+            'report recommends only once it is complete.')
+    methods = dict(demo.methods)
+    lines = []
+    for baseline, family in recommend(report, runs, cost).items():
+        name = family['recommended']
+        family_label = report.methods[baseline].label or baseline
+        if name is None:
+            lines.append(f'{family_label}: `{shown}` recommends no setting; '
+                         "the configs keep the paper's design.")
+            continue
+        ours, theirs = methods.get(name), report.methods[name]
+        if ours is None or (ours.config, ours.cfg_options, ours.baseline) != (
+                theirs.config, theirs.cfg_options, theirs.baseline):
+            raise ProtocolError(
+                f'{demo.path}: {shown} recommends {name}, which the demo '
+                + ('does not run' if ours is None else 'defines otherwise')
+                + '; run it as the report defines it')
+        methods[name] = dataclasses.replace(
+            ours, label=(ours.label or name) + MARK)
+        lines.append(f'{family_label}: `{shown}` recommends '
+                     f'{ours.label or name}, marked{MARK} in the tables.')
+    return dataclasses.replace(demo, methods=methods), ' '.join(lines)

@@ -38,6 +38,8 @@ def test_a_protocol_lists_its_comparisons_for_the_correction(tmp_path):
      'only a report protocol holds'),
     (dict(extra="selected_from = 'selection.json'\n", kind='selection'),
      "only a report protocol follows a selection's decision"),
+    (dict(extra="recommended_by = 'report.json'\n"),
+     "recommended_by: only a demo protocol marks"),
 ])
 def test_a_bad_protocol_is_named_with_its_field(tmp_path, change, match):
     with pytest.raises(ProtocolError, match=match):
@@ -95,6 +97,23 @@ def test_the_three_set_report_waits_for_or_follows_the_shipped_selection():
     added = set(load_protocol(path).methods) - set(own)
     assert added <= set(selection.methods)
     assert len({selection.methods[n].baseline for n in added}) == len(added)
+
+
+def test_the_demo_runs_every_setting_the_report_may_recommend():
+    """The demo marks the three-set report's recommendation: it runs each
+    method of the report and of the selection it follows, as they define
+    it."""
+    protocols = osp.join(ROOT, 'protocols')
+    demo = load_protocol(osp.join(protocols, 'demo.py'))
+    assert demo.recommended_by == osp.join(ROOT, 'results',
+                                           'report_three_sets.json')
+    for source in ('selection.py', 'report_three_sets.py'):
+        methods = load_protocol(osp.join(protocols, source),
+                                follow_selection=False).methods
+        for name, theirs in methods.items():
+            ours = demo.methods[name]
+            assert (ours.config, ours.cfg_options, ours.baseline) == (
+                theirs.config, theirs.cfg_options, theirs.baseline), name
 
 
 def test_a_misspelled_option_fails_before_the_first_run(tmp_path):

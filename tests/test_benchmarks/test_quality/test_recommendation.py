@@ -4,8 +4,10 @@ of those, the largest held-out gain, ties within half a point to the cheaper;
 none qualifying, none is recommended."""
 import pytest
 
-from hexa_mm.benchmarks.quality import ProtocolError, load_protocol, main
-from hexa_mm.benchmarks.quality.recommendation import (recommend,
+from hexa_mm.benchmarks.quality import ProtocolError, cli, load_protocol, main
+from hexa_mm.benchmarks.quality.recommendation import (MARK,
+                                                       mark_recommended,
+                                                       recommend,
                                                        recommendation_table)
 from hexa_mm.benchmarks.quality.result_files import add_runs
 from protocol_files import moco_methods, write_protocol
@@ -117,3 +119,66 @@ def test_the_tool_and_the_rendered_block_recommend(tmp_path, capsys):
     rendered = document.read_text()
     assert '| mocov2 | hexa_moco | yes | +3.20 | yes | 2.5' in rendered
     assert '- mocov2: hexa_moco_cutmix is recommended.' in rendered
+
+
+def demo(folder, methods=None):
+    """A demo protocol beside ``report(folder)`` that marks its
+    recommendation."""
+    return load_protocol(write_protocol(
+        folder, name='demo', kind='demo', seeds=(0, ),
+        methods=methods or moco_methods(cutmix=True),
+        extra="recommended_by = 'results/report.json'\n"))
+
+
+def test_the_demo_marks_nothing_before_the_report_is_complete(tmp_path,
+                                                              monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shown, note = mark_recommended(demo(tmp_path))
+    assert 'has no runs yet' in note
+    add_runs(report(tmp_path), str(tmp_path / 'results'), runs_with(dict(
+        hexa_moco=dict(digits=(1., 1.), textures=(3., 3.)),
+        hexa_moco_cutmix=dict(digits=(1., 1.), textures=(3., 3.))))[1:])
+    shown, note = mark_recommended(demo(tmp_path))
+    assert '`results/report.json` has 49 of its 50 runs' in note
+    assert not any(MARK in (m.label or '') for m in shown.methods.values())
+
+
+def test_the_demo_marks_the_reports_recommendation(tmp_path, monkeypatch,
+                                                   capsys):
+    """Through ``quality.py run`` on the demo: the recommended setting's
+    rows carry the mark, the paragraph under the tables names it, and the
+    others stay unmarked."""
+    monkeypatch.chdir(tmp_path)
+    add_runs(report(tmp_path), str(tmp_path / 'results'), runs_with(dict(
+        hexa_moco=dict(digits=(1., 1.), textures=(3.6, 3.6)),
+        hexa_moco_cutmix=dict(digits=(1., 1.), textures=(0.5, 0.5)))))
+    demo_runs = [run for run in runs_with(dict(
+        hexa_moco=dict(digits=(1., 1.), textures=(1., 1.)),
+        hexa_moco_cutmix=dict(digits=(1., 1.), textures=(1., 1.))))
+        if run['seed'] == 0 and run['dataset'] == 'digits']
+    monkeypatch.setattr(cli, 'run_protocol', lambda *args: demo_runs)
+    monkeypatch.setattr(cli, 'plot', lambda *args: None)
+    demo(tmp_path)
+    main(['run', str(tmp_path / 'demo.py'), '--out', str(tmp_path / 'demo')])
+    printed = capsys.readouterr().out
+    assert f'| digits | hexa_moco{MARK} | 1 |' in printed
+    assert '| digits | hexa_moco_cutmix | 1 |' in printed
+    assert (f'mocov2: `results/report.json` recommends hexa_moco, '
+            f'marked{MARK} in the tables.') in printed
+
+
+def test_the_demo_refuses_a_recommendation_it_cannot_show(tmp_path):
+    add_runs(report(tmp_path), str(tmp_path / 'results'), runs_with(dict(
+        hexa_moco=dict(digits=(1., 1.), textures=(0.5, 0.5)),
+        hexa_moco_cutmix=dict(digits=(1., 1.), textures=(3., 3.)))))
+    cost = dict(cost=lambda method, dataset: COST[method.name])
+    with pytest.raises(ProtocolError, match='recommends hexa_moco_cutmix, '
+                       'which the demo does not run'):
+        mark_recommended(demo(tmp_path, moco_methods()), **cost)
+    otherwise = moco_methods(cutmix=True).replace(  # an option more
+        "cutmix_r18_{dataset}.py', baseline",
+        "cutmix_r18_{dataset}.py', cfg_options={'model.w_mix': 1.}, baseline")
+    with pytest.raises(ProtocolError, match='defines otherwise'):
+        mark_recommended(demo(tmp_path, otherwise), **cost)
+    shown, _ = mark_recommended(demo(tmp_path), **cost)
+    assert shown.methods['hexa_moco_cutmix'].label == 'hexa_moco_cutmix' + MARK
