@@ -159,6 +159,27 @@ def decide(protocol: Protocol,
     return families
 
 
+#: Decisions by (selection result file, sha256 of its content).
+_DECISIONS: Dict[tuple, tuple] = {}
+
+
+def _decision_of(source: str) -> tuple:
+    """``(protocol, decision)`` of the selection result file ``source``,
+    decided once a process for each content of the file: a report is loaded
+    by every command, and :func:`decide` builds each candidate's model to
+    count its FLOPs."""
+    try:
+        with open(source, 'rb') as f:
+            key = (osp.abspath(source), hashlib.sha256(f.read()).hexdigest())
+    except FileNotFoundError:
+        raise UserError(f'{source}: no such result file') from None
+    if key not in _DECISIONS:
+        selection = protocol_of(source)
+        _DECISIONS[key] = (selection,
+                           decide(selection, read_results(source)['runs']))
+    return _DECISIONS[key]
+
+
 def follow_selection(report: Protocol) -> Protocol:
     """``report`` with the settings that its selection's decision sends to a
     report (``selected_from``: the selection's result file) added to its
@@ -175,8 +196,7 @@ def follow_selection(report: Protocol) -> Protocol:
     """
     source = report.selected_from
     try:
-        selection = protocol_of(source)
-        families = decide(selection, read_results(source)['runs'])
+        selection, families = _decision_of(source)
     except UserError as error:
         raise ProtocolError(f'{report.path}: selected_from: {error}') from None
     methods = dict(report.methods)

@@ -198,6 +198,27 @@ def test_a_report_runs_what_its_selection_decided(tmp_path, flops_by_name):
     assert other.sha256 != report.sha256
 
 
+def test_a_selection_is_decided_once_for_each_content(tmp_path,
+                                                      flops_by_name,
+                                                      monkeypatch):
+    """Loading a following report twice decides once; a changed
+    selection file is decided again."""
+    from hexa_mm.benchmarks.quality import decision
+    calls = []
+    monkeypatch.setattr(decision, 'decide', lambda *args: calls.append(
+        args) or decide(*args))
+    gains = dict(hexa_moco=dict(digits=-1., shapes=0.5),
+                 hexa_moco_cutmix=dict(digits=2.5, shapes=2.),
+                 hexa_moco_in_place=dict(digits=2.2, shapes=1.9))
+    path = report_following(tmp_path, gains)
+    first = load_protocol(path)
+    assert load_protocol(path).methods == first.methods and len(calls) == 1
+    gains['hexa_moco_cutmix']['digits'] = 3.5
+    report_following(tmp_path, gains)
+    assert 'hexa_moco_cutmix' in load_protocol(path).methods
+    assert len(calls) == 2
+
+
 def test_a_report_waits_for_its_selection(tmp_path, flops_by_name):
     from hexa_mm.benchmarks.quality.result_files import add_runs
     path = report_following(tmp_path)
