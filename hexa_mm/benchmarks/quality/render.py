@@ -161,15 +161,24 @@ def provenance(protocol: Protocol, runs: List[dict], result: str) -> str:
             f"commit(s) {', '.join(commits)}.")
 
 
-def _decision(protocol: Protocol, runs: List[dict]) -> str:
+def _decision(protocol: Protocol, runs: List[dict], shown: str) -> str:
     if protocol.kind == 'selection':
-        return decision_table(protocol, decide(protocol, runs))
-    if protocol.kind == 'report' and protocol.held_out:
-        return recommendation_table(protocol, recommend(protocol, runs))
-    raise ProtocolError(
-        f'{protocol.path}: a decision block renders a selection\'s decision '
-        'or the recommendation of a report with held-out sets; this '
-        f'{protocol.kind} protocol has neither')
+        kind, table = 'decision', lambda: decision_table(
+            protocol, decide(protocol, runs))
+    elif protocol.kind == 'report' and protocol.held_out:
+        kind, table = 'recommendation', lambda: recommendation_table(
+            protocol, recommend(protocol, runs))
+    else:
+        raise ProtocolError(
+            f'{protocol.path}: a decision block renders a selection\'s '
+            'decision or the recommendation of a report with held-out sets; '
+            f'this {protocol.kind} protocol has neither')
+    missing = missing_runs(protocol, runs)
+    if missing:  # the provenance is another block's: one line says why
+        return (f'No {kind} yet: {len(missing)} of the '
+                f'{len(runs) + len(missing)} runs of `{shown}` are still to '
+                'run.')
+    return table()
 
 
 def render(result: str, what: str = 'all', display_path: str = None) -> str:
@@ -177,14 +186,14 @@ def render(result: str, what: str = 'all', display_path: str = None) -> str:
     ``seeds`` (every run's scores), ``all`` (the provenance and the three
     tables) or ``decision`` (a selection's decision or a report's
     recommendation); a protocol that has not run all of it shows where it
-    stands instead."""
+    stands instead (``decision``: a line of how many runs are missing)."""
     protocol = protocol_of(result)
     runs = read_results(result)['runs']
+    if what == 'decision':
+        return _decision(protocol, runs, display_path or result) + '\n'
     head = provenance(protocol, runs, display_path or result)
     if missing_runs(protocol, runs):
         return head + '\n'
-    if what == 'decision':
-        return _decision(protocol, runs) + '\n'
     parts = [head] if what == 'all' else []
     if what in ('scores', 'all'):
         parts.append(scores_table(protocol, runs))

@@ -94,7 +94,8 @@ def test_readme_and_docs_tables_are_their_result_files_rendered():
 
 
 def test_an_incomplete_protocol_renders_where_it_stands(tmp_path):
-    protocol = load_protocol(write_protocol(tmp_path, seeds=(0, 1)))
+    protocol = load_protocol(write_protocol(
+        tmp_path, seeds=(0, 1), extra="held_out = ['digits']\n"))
     out = str(tmp_path / 'results')
     add_runs(protocol, out, [run('mocov2', 0), run('hexa_moco', 0)])
     doc = tmp_path / 'doc.md'
@@ -104,6 +105,19 @@ def test_an_incomplete_protocol_renders_where_it_stands(tmp_path):
     text = doc.read_text()
     assert '2 runs, 6 still to run: not a result yet' in text
     assert '| set |' not in text  # no table of a partial protocol
+    doc.write_text('<!-- quality: results/report.json decision -->\n'
+                   '<!-- /quality -->\n')
+    render_documents([str(doc)])
+    assert doc.read_text().splitlines()[1] == (
+        'No recommendation yet: 6 of the 8 runs of `results/report.json` '
+        'are still to run.')
+    # A report that holds no set out recommends nothing, complete or not.
+    (tmp_path / 'plain').mkdir()
+    plain = load_protocol(write_protocol(tmp_path / 'plain', seeds=(0, 1)))
+    add_runs(plain, str(tmp_path / 'plain' / 'results'), [run('mocov2', 0)])
+    (tmp_path / 'plain' / 'doc.md').write_text(doc.read_text())
+    with pytest.raises(ProtocolError, match='has neither'):
+        render_documents([str(tmp_path / 'plain' / 'doc.md')])
 
 
 def test_every_run_is_rendered_under_its_seed(tmp_path):
