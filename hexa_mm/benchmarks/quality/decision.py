@@ -34,6 +34,7 @@ from .summary import comparisons, require_complete
 
 #: Gains (points) closer than this count as equal: the cheaper goes on.
 TIE = 0.5
+_FLOPS: Dict[tuple, float] = {}
 
 
 def _config(method: Method, dataset: str) -> Config:
@@ -62,11 +63,16 @@ def step_flops(method: Method, dataset: str) -> float:
         views.num_views]
     sizes = [size for count, group in zip(counts, views.transforms)
              for size in [group[0]['size']] * count]
-    with DefaultScope.overwrite_default_scope('mmselfsup'):
-        step = TrainStep(cfg.model.to_dict(),
-                         cfg.train_dataloader.batch_size, sizes, len(sizes),
-                         'cpu')
-        return float(step.flops())
+    model, batch = cfg.model.to_dict(), cfg.train_dataloader.batch_size
+    # Counted once a process for each resolved model, batch and views: a
+    # render decides a selection for each of its blocks.
+    key = (json.dumps(model, sort_keys=True, default=repr), batch,
+           tuple(sizes))
+    if key not in _FLOPS:
+        with DefaultScope.overwrite_default_scope('mmselfsup'):
+            _FLOPS[key] = float(
+                TrainStep(model, batch, sizes, len(sizes), 'cpu').flops())
+    return _FLOPS[key]
 
 
 def cost_ratio(protocol: Protocol,

@@ -134,6 +134,27 @@ def test_the_shipped_selections_candidates_are_told_apart():
     assert ratio['hexa_moco'] > ratio['hexa_moco_cutmix']
 
 
+def test_a_steps_flops_are_counted_once_a_process(monkeypatch):
+    from hexa_mm.benchmarks.quality import decision
+    built = []
+
+    class Counted(decision.TrainStep):
+
+        def __init__(self, *args):
+            built.append(args)
+            super().__init__(*args)
+
+    monkeypatch.setattr(decision, 'TrainStep', Counted)
+    monkeypatch.setattr(decision, '_FLOPS', {})
+    methods = load_protocol(osp.join(ROOT, 'protocols',
+                                     'selection.py')).methods
+    first = step_flops(methods['hexa_moco_in_place'], 'digits')
+    assert step_flops(methods['hexa_moco_in_place'], 'digits') == first
+    assert len(built) == 1
+    assert step_flops(methods['hexa_moco'], 'digits') > first
+    assert len(built) == 2
+
+
 def _model(method):
     from hexa_mm.benchmarks.quality.decision import _config
     return _config(method, 'digits').model.to_dict()
