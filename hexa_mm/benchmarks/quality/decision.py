@@ -34,6 +34,7 @@ from .summary import comparisons, require_complete
 
 #: Gains (points) closer than this count as equal: the cheaper goes on.
 TIE = 0.5
+#: FLOPs of a training step by (resolved model, batch size, view sizes).
 _FLOPS: Dict[tuple, float] = {}
 
 
