@@ -23,5 +23,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PYTHON) -m pytest tests -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
 
+# What the tools write and can write again: the demo's results, not the
+# committed result files of the quality protocols beside them in results/.
 clean:
-	rm -rf work_dirs results .pytest_cache
+	rm -rf work_dirs results/demo .pytest_cache
