@@ -235,9 +235,8 @@ def test_shapes_configs_keep_the_digits_recipe(config):
 @pytest.mark.parametrize('algorithm', ['hexa_moco', 'hexa_dcluster'])
 def test_cutmix_configs_are_hexa_without_adversarial_examples(
         algorithm, dataset):
-    """Each HEXA algorithm's best setting measured on the embedded sets: the
-    paper's config with its adversarial term off and the two left weighed a
-    half each."""
+    """Each HEXA algorithm with cut-mixed examples only: the paper's config
+    with its adversarial term off and the two left weighed a half each."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmselfsup.registry import MODELS
