@@ -131,6 +131,17 @@ def _method(path: str, name: str, entry) -> Method:
         label=entry.get('label'))
 
 
+def _result_file(path: str, cfg: dict, key: str, kind: str,
+                 only: str) -> Optional[str]:
+    """The result file that field ``key`` names, relative to the protocol
+    file; a field that only a ``kind`` protocol may have."""
+    if cfg.get(key) is None:
+        return None
+    if cfg['kind'] != kind:
+        raise _fail(path, f'{key}: {only}')
+    return osp.normpath(osp.join(osp.dirname(path), cfg[key]))
+
+
 def load_protocol(path: str,
                   check_siblings: bool = True,
                   follow_selection: bool = True) -> Protocol:
@@ -192,20 +203,12 @@ def load_protocol(path: str,
     held_out = list(cfg.get('held_out', []))
     if held_out and cfg['kind'] != 'report':
         raise _fail(path, 'held_out: only a report protocol holds sets out')
-    selected_from = cfg.get('selected_from')
-    if selected_from is not None:
-        if cfg['kind'] != 'report':
-            raise _fail(path, 'selected_from: only a report protocol follows '
-                        "a selection's decision")
-        selected_from = osp.normpath(
-            osp.join(osp.dirname(path), selected_from))
-    recommended_by = cfg.get('recommended_by')
-    if recommended_by is not None:
-        if cfg['kind'] != 'demo':
-            raise _fail(path, 'recommended_by: only a demo protocol marks a '
-                        "report's recommendation")
-        recommended_by = osp.normpath(
-            osp.join(osp.dirname(path), recommended_by))
+    selected_from = _result_file(
+        path, cfg, 'selected_from', 'report',
+        "only a report protocol follows a selection's decision")
+    recommended_by = _result_file(
+        path, cfg, 'recommended_by', 'demo',
+        "only a demo protocol marks a report's recommendation")
     protocol = Protocol(
         path=path,
         sha256=sha256,
