@@ -210,8 +210,7 @@ def follow_selection(report: Protocol) -> Protocol:
     for name in (n for family in families.values() for n in family['report']):
         theirs = selection.methods[name]
         ours = methods.setdefault(name, theirs)
-        if (ours.config, ours.cfg_options, ours.baseline) != (
-                theirs.config, theirs.cfg_options, theirs.baseline):
+        if not ours.runs_as(theirs):
             raise ProtocolError(
                 f'{report.path}: methods.{name} differs from the method of '
                 f'that name in {selection.path}, whose decision it follows')

@@ -78,6 +78,12 @@ class Method:
     def config_path(self, dataset: str) -> str:
         return self.config.format(dataset=dataset)
 
+    def runs_as(self, other: 'Method') -> bool:
+        """Whether this method trains as ``other`` does: the same config,
+        options and baseline (its label may differ)."""
+        return (self.config, self.cfg_options, self.baseline) == (
+            other.config, other.cfg_options, other.baseline)
+
 
 @dataclass
 class Protocol:

@@ -155,8 +155,7 @@ def mark_recommended(demo: Protocol,
                          "the configs keep the paper's design.")
             continue
         ours, theirs = methods.get(name), report.methods[name]
-        if ours is None or (ours.config, ours.cfg_options, ours.baseline) != (
-                theirs.config, theirs.cfg_options, theirs.baseline):
+        if ours is None or not ours.runs_as(theirs):
             raise ProtocolError(
                 f'{demo.path}: {shown} recommends {name}, which the demo '
                 + ('does not run' if ours is None else 'defines otherwise')
