@@ -230,7 +230,6 @@ def follow_selection(report: Protocol) -> Protocol:
 def decision_table(protocol: Protocol, families: Dict[str, dict]) -> str:
     """The decision as markdown: each candidate's gains and cost, and what
     the report runs."""
-    label = {n: m.label or n for n, m in protocol.methods.items()}
     lines = [
         '| baseline | candidate | ' +
         ' | '.join(f'gain on {d}' for d in protocol.datasets) +
@@ -240,7 +239,7 @@ def decision_table(protocol: Protocol, families: Dict[str, dict]) -> str:
     for baseline, family in families.items():
         for name, c in family['candidates'].items():
             lines.append(
-                f'| {label[baseline]} | {label[name]} | ' +
+                f'| {protocol.label(baseline)} | {protocol.label(name)} | ' +
                 ' | '.join(f"{c['gain_by_set'][d]:+.2f}"
                            for d in protocol.datasets) +
                 f" | {c['gain']:+.2f} | {c['cost']:.2f}x | "

@@ -107,6 +107,12 @@ class Protocol:
         """The file's stem: the name of its result file."""
         return osp.splitext(osp.basename(self.path))[0]
 
+    def label(self, method: str) -> str:
+        """How tables name ``method``: its label, else its name (also for a
+        name that is not one of the protocol's methods)."""
+        m = self.methods.get(method)
+        return (m.label or method) if m is not None else method
+
     def comparisons(self) -> List[tuple]:
         """``(dataset, method, baseline, probe)`` of every comparison, in
         table order: the family that Holm's correction spans."""

@@ -91,7 +91,6 @@ def recommend(protocol: Protocol,
 def recommendation_table(protocol: Protocol, families: Dict[str, dict]) -> str:
     """The recommendation as markdown: each setting against the rule, and
     what each family's configs follow."""
-    label = {n: m.label or n for n, m in protocol.methods.items()}
     held = ', '.join(protocol.held_out)
     lines = [
         f'| baseline | setting | clears the bar on {held} | mean gain on '
@@ -102,7 +101,7 @@ def recommendation_table(protocol: Protocol, families: Dict[str, dict]) -> str:
         for name, c in family['candidates'].items():
             cost = f"{c['cost']:.2f}x" if 'cost' in c else '-'
             lines.append(
-                f"| {label[baseline]} | {label[name]} | "
+                f"| {protocol.label(baseline)} | {protocol.label(name)} | "
                 f"{'yes' if c['clears_held_out'] else 'no'} | "
                 f"{c['held_out_gain']:+.2f} | "
                 f"{'yes' if c['positive_elsewhere'] else 'no'} | {cost} | "
@@ -110,8 +109,8 @@ def recommendation_table(protocol: Protocol, families: Dict[str, dict]) -> str:
     lines.append('')
     for baseline, family in families.items():
         chosen = family['recommended']
-        lines.append(f'- {label[baseline]}: ' + (
-            f'{label[chosen]} is recommended.' if chosen else
+        lines.append(f'- {protocol.label(baseline)}: ' + (
+            f'{protocol.label(chosen)} is recommended.' if chosen else
             'no setting qualifies; the configs keep the paper\'s design as '
             'the reference implementation.'))
     return '\n'.join(lines)
@@ -149,7 +148,7 @@ def mark_recommended(demo: Protocol,
     lines = []
     for baseline, family in recommend(report, runs, cost).items():
         name = family['recommended']
-        family_label = report.methods[baseline].label or baseline
+        family_label = report.label(baseline)
         if name is None:
             lines.append(f'{family_label}: `{shown}` recommends no setting; '
                          "the configs keep the paper's design.")
@@ -161,7 +160,7 @@ def mark_recommended(demo: Protocol,
                 + ('does not run' if ours is None else 'defines otherwise')
                 + '; run it as the report defines it')
         methods[name] = dataclasses.replace(
-            ours, label=(ours.label or name) + MARK)
+            ours, label=demo.label(name) + MARK)
         lines.append(f'{family_label}: `{shown}` recommends '
-                     f'{ours.label or name}, marked{MARK} in the tables.')
+                     f'{demo.label(name)}, marked{MARK} in the tables.')
     return dataclasses.replace(demo, methods=methods), ' '.join(lines)

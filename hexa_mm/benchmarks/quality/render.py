@@ -44,11 +44,6 @@ def _cell(row: dict, key: str) -> str:
     return f'{row[key]:.1f} +- {row[key + "_std"]:.1f}'
 
 
-def _label(protocol: Protocol, method: str) -> str:
-    m = protocol.methods.get(method)
-    return (m.label or method) if m is not None else method
-
-
 def _hardness(row: dict) -> str:
     figures = row.get('hardness') or {}
     return ' / '.join(f'{figures[k]:.2f}' if k in figures else '-'
@@ -65,7 +60,7 @@ def scores_table(protocol: Protocol, runs: List[dict]) -> str:
     ]
     for row in method_rows(protocol, runs):
         lines.append(
-            f"| {row['dataset']} | {_label(protocol, row['method'])} | "
+            f"| {row['dataset']} | {protocol.label(row['method'])} | "
             f"{row['seeds']} | {_cell(row, 'knn_top1')} | "
             f"{_cell(row, 'linear_top1')} | "
             f"{_cell(row, 'online_linear_top1')} | "
@@ -90,7 +85,7 @@ def seeds_table(protocol: Protocol, runs: List[dict]) -> str:
             cells.append('' if run is None else ' / '.join(
                 f'{run[probe]:.1f}' for probe in PROBES))
         lines.append(f"| {row['dataset']} | "
-                     f"{_label(protocol, row['method'])} | "
+                     f"{protocol.label(row['method'])} | "
                      + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
@@ -120,8 +115,8 @@ def comparisons_table(protocol: Protocol, runs: List[dict]) -> str:
             f"{_p(r['p_holm'])})" for r in shown if r
         ]
         lines.append(
-            f'| {dataset} | {_label(protocol, method)} | '
-            f'{_label(protocol, baseline)} | {" | ".join(cells)} | '
+            f'| {dataset} | {protocol.label(method)} | '
+            f'{protocol.label(baseline)} | {" | ".join(cells)} | '
             f"{'yes' if passed[(dataset, method)] else 'no'} |")
     if all(r['seeds'] == 1 for r in rows) and rows:
         lines += ['', ONE_SEED_NOTE]

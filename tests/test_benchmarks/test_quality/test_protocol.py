@@ -7,7 +7,7 @@ import pytest
 
 from hexa_mm.benchmarks.quality import (PROBES, ProtocolError, check_apart,
                                         load_protocol)
-from protocol_files import write_protocol
+from protocol_files import moco_methods, write_protocol
 from tool_runs import ROOT
 
 
@@ -22,6 +22,16 @@ def test_a_protocol_lists_its_comparisons_for_the_correction(tmp_path):
     assert protocol.methods['hexa_moco'].config_path('shapes').endswith(
         'configs/hexa_moco_r18_shapes.py')
     assert len(protocol.sha256) == 64
+
+
+def test_tables_name_a_method_by_its_label_else_its_name(tmp_path):
+    methods = moco_methods().replace("mocov2_r18_{dataset}.py'",
+                                     "mocov2_r18_{dataset}.py', label='MoCo-v2'")
+    protocol = load_protocol(write_protocol(tmp_path, methods=methods))
+    assert protocol.label('mocov2') == 'MoCo-v2'
+    assert protocol.label('hexa_moco') == 'hexa_moco'
+    # The random backbones are rows of the tables, not methods.
+    assert protocol.label('random init') == 'random init'
 
 
 @pytest.mark.parametrize('change, match', [
