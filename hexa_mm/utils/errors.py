@@ -19,6 +19,9 @@ from ..compat import (apply_conveniences, exit_launched_worker,
 #: Exit status of a user error: argparse's for a bad command line, distinct
 #: from 1, what Python exits with on an uncaught exception (a crash).
 USER_ERROR_STATUS = 2
+#: Exit status when the reader of stdout left (``tool | head``): a shell's
+#: for a process ended by SIGPIPE, which Python ignores for its own handling.
+CLOSED_PIPE_STATUS = 128 + 13
 DEBUG_FLAG = '--debug'
 DEBUG_ENV = 'HEXA_MM_DEBUG'
 
@@ -74,7 +77,9 @@ def run_cli(main: Callable[[], object], prog: Optional[str] = None) -> None:
     finalisation (:func:`hexa_mm.compat.exit_launched_worker`: gloo's exit bug).
     First it switches on the tools' conveniences
     (:func:`hexa_mm.compat.apply_conveniences`: DDP launched on CPUs, quick
-    starts and exits).
+    starts and exits). A reader that closed stdout early (``tool | head``)
+    ends the tool quietly with :data:`CLOSED_PIPE_STATUS`, as it ends a
+    shell command; the files it wrote before stay as written.
     """
     apply_conveniences()
     debug = DEBUG_FLAG in sys.argv[1:] or os.environ.get(
@@ -83,6 +88,8 @@ def run_cli(main: Callable[[], object], prog: Optional[str] = None) -> None:
     prog = prog or os.path.basename(sys.argv[0])
     try:
         main()
+    except BrokenPipeError:
+        _leave_closed_pipe()
     except Exception as error:  # noqa: BLE001  re-raised unless a UserError
         found = find_user_error(error)
         if debug or found is None:
@@ -91,3 +98,12 @@ def run_cli(main: Callable[[], object], prog: Optional[str] = None) -> None:
         sys.exit(USER_ERROR_STATUS)
     if launched_worker():
         exit_launched_worker()
+
+
+def _leave_closed_pipe() -> None:
+    """Exit without the traceback, and without the second one that flushing
+    the dead stdout at exit would print (Python's documented recipe, see
+    the ``signal`` module's note on SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(CLOSED_PIPE_STATUS)

@@ -10,7 +10,8 @@ import pytest
 from hexa_mm.datasets import BadImageError
 from hexa_mm.utils import (USER_ERROR_STATUS, ConfigError,
                            MissingCheckpointError, UserError, run_cli)
-from hexa_mm.utils.errors import find_user_error, user_message
+from hexa_mm.utils.errors import (CLOSED_PIPE_STATUS, find_user_error,
+                                  user_message)
 from tool_runs import CONFIGS, ROOT, tiny_digits_options
 
 TRAIN = osp.join(ROOT, 'tools', 'train.py')
@@ -173,3 +174,29 @@ def test_a_launched_rank_skips_interpreter_finalisation(launched, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout == ('done' if launched else 'done finalised')
     assert log.read_text() == 'INFO:tool:saved\n'
+
+
+def test_a_reader_that_closes_the_pipe_ends_the_tool_quietly(tmp_path):
+    """``tool | head``: the tool's output is cut, with no traceback (neither
+    the write's nor the one of flushing stdout at exit) and a closed pipe's
+    exit status; the file it wrote before is whole."""
+    script = tmp_path / 'tool.py'
+    script.write_text(
+        'import sys\n'
+        'from hexa_mm.utils import run_cli\n'
+        'def main():\n'
+        "    with open(sys.argv[1], 'w') as f:\n"
+        "        f.write('saved')\n"
+        '    for i in range(10 ** 6):\n'
+        "        print(f'line {i}')\n"
+        'run_cli(main)\n')
+    written = tmp_path / 'written.txt'
+    proc = subprocess.Popen([sys.executable, str(script), str(written)],
+                            cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == 'line 0\n'
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=600) == CLOSED_PIPE_STATUS, stderr[-3000:]
+    assert stderr == ''
+    assert written.read_text() == 'saved'
