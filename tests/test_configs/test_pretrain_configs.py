@@ -20,13 +20,16 @@ from imagenet_fakes import write_fake_imagenet
 from tool_runs import CONFIGS
 
 IMAGENET_MOCO = ['mocov2_r50_200e.py', 'hexa_moco_r50_200e.py',
-                 'hexa_moco_r50_800e.py']
+                 'hexa_moco_r50_800e.py', 'hexa_moco_cutmix_r50_200e.py']
 IMAGENET_DCLUSTER = ['deepclusterv2_r50_200e.py', 'deepclusterv2_r50_800e.py',
-                     'hexa_dcluster_r50_200e.py', 'hexa_dcluster_r50_800e.py']
-#: One process x 256 images (split BN for the MoCo pair).
+                     'hexa_dcluster_r50_200e.py', 'hexa_dcluster_r50_800e.py',
+                     'hexa_dcluster_cutmix_r50_200e.py']
+#: One process x 256 images (split BN for the MoCo family).
 ONE_GPU = ['mocov2_r50_1xb256_200e.py', 'hexa_moco_r50_1xb256_200e.py',
+           'hexa_moco_cutmix_r50_1xb256_200e.py',
            'deepclusterv2_r50_1xb256_200e.py',
-           'hexa_dcluster_r50_1xb256_200e.py']
+           'hexa_dcluster_r50_1xb256_200e.py',
+           'hexa_dcluster_cutmix_r50_1xb256_200e.py']
 DIGITS = ['mocov2_r18_digits.py', 'hexa_moco_r18_digits.py',
           'hexa_moco_cutmix_r18_digits.py', 'deepclusterv2_r18_digits.py',
           'hexa_dcluster_r18_digits.py', 'hexa_dcluster_cutmix_r18_digits.py']

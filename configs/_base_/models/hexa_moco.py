@@ -6,9 +6,10 @@
 # (MMEngine forbids one key in two bases, so the fields are not `model` here.)
 # The paper publishes none of eps, the attack steps, alpha or the weights:
 # these are our defaults (docs/hexa_moco.md).
-# The configs keep the paper's design (both kinds of hard example) until a
-# report protocol (protocols/) recommends another setting on data that took
-# no part in choosing it; that report has not run yet.
+# The configs keep the paper's design (both kinds of hard example) until
+# the three-set report (protocols/report_three_sets.py, README's results)
+# recommends a setting on data that took no part in choosing it; that report
+# has not run to the end.
 hexa_moco = dict(
     type='HEXAMoCo',
     # MoCo-v2's ContrastiveHead, which also takes the mixed targets.
