@@ -3,6 +3,7 @@ the setting it recommends, or the paper's design with its base config saying
 why (the report has not run to the end, or recommends no setting). README's
 usage pre-trains the MoCo family's default, and an ImageNet config ships for
 every setting the report may recommend."""
+import functools
 import os.path as osp
 import re
 
@@ -24,6 +25,7 @@ NOT_RUN = 'has not run to the end'
 NO_SETTING = 'recommends no setting'
 
 
+@functools.lru_cache(maxsize=None)
 def committed_recommendation():
     """The report's protocol, and per family the recommended setting (None
     if it recommends none), or None for the whole while runs are missing."""
