@@ -9,9 +9,7 @@ import re
 
 import pytest
 
-from hexa_mm.benchmarks.quality.recommendation import recommend
-from hexa_mm.benchmarks.quality.result_files import protocol_of, read_results
-from hexa_mm.benchmarks.quality.summary import missing_runs
+from hexa_mm.benchmarks.quality.recommendation import report_outcome
 from tool_runs import CONFIGS, ROOT
 
 REPORT = osp.join(ROOT, 'results', 'report_three_sets.json')
@@ -29,13 +27,11 @@ NO_SETTING = 'recommends no setting'
 def committed_recommendation():
     """The report's protocol, and per family the recommended setting (None
     if it recommends none), or None for the whole while runs are missing."""
-    protocol = protocol_of(REPORT)
-    runs = read_results(REPORT)['runs']
-    if missing_runs(protocol, runs):
+    protocol, _, _, families = report_outcome(REPORT)
+    if families is None:
         return protocol, None
     return protocol, {baseline: family['recommended']
-                      for baseline, family in recommend(protocol,
-                                                        runs).items()}
+                      for baseline, family in families.items()}
 
 
 def imagenet_configs(protocol, name):

@@ -20,7 +20,7 @@ that took no part in the choice.
 import dataclasses
 import os.path as osp
 import statistics
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 
 from .decision import best_or_cheaper, cost_ratio
 from .protocol import Method, Protocol, ProtocolError
@@ -88,6 +88,29 @@ def recommend(protocol: Protocol,
     return families
 
 
+class ReportOutcome(NamedTuple):
+    """Where a committed report stands: its protocol, how many of its runs
+    are in the file and how many are missing, and, once none is missing,
+    :func:`recommend`'s families (None before)."""
+    protocol: Protocol
+    runs: int
+    missing: int
+    families: Optional[Dict[str, dict]]
+
+
+def report_outcome(path: str,
+                   cost: Optional[Callable[[Method, str], float]] = None
+                   ) -> ReportOutcome:
+    """Read the report result file at ``path`` and apply the rule of the
+    module docstring if the report is complete: a report recommends only
+    once every one of its runs is in."""
+    report = protocol_of(path)
+    runs = read_results(path)['runs']
+    missing = missing_runs(report, runs)
+    return ReportOutcome(report, len(runs), len(missing),
+                         None if missing else recommend(report, runs, cost))
+
+
 def recommendation_table(protocol: Protocol, families: Dict[str, dict]) -> str:
     """The recommendation as markdown: each setting against the rule, and
     what each family's configs follow."""
@@ -136,17 +159,15 @@ def mark_recommended(demo: Protocol,
     if not osp.exists(path):
         return demo, (f'No setting is marked as recommended: the report '
                       f'`{shown}` has no runs yet.')
-    report = protocol_of(path)
-    runs = read_results(path)['runs']
-    missing = missing_runs(report, runs)
-    if missing:
+    report, runs, missing, families = report_outcome(path, cost)
+    if families is None:
         return demo, (
             f'No setting is marked as recommended: the report `{shown}` has '
-            f'{len(runs)} of its {len(runs) + len(missing)} runs, and a '
-            'report recommends only once it is complete.')
+            f'{runs} of its {runs + missing} runs, and a report recommends '
+            'only once it is complete.')
     methods = dict(demo.methods)
     lines = []
-    for baseline, family in recommend(report, runs, cost).items():
+    for baseline, family in families.items():
         name = family['recommended']
         family_label = report.label(baseline)
         if name is None:

@@ -8,7 +8,8 @@ from hexa_mm.benchmarks.quality import ProtocolError, cli, load_protocol, main
 from hexa_mm.benchmarks.quality.recommendation import (MARK,
                                                        mark_recommended,
                                                        recommend,
-                                                       recommendation_table)
+                                                       recommendation_table,
+                                                       report_outcome)
 from hexa_mm.benchmarks.quality.result_files import add_runs
 from protocol_files import moco_methods, write_protocol
 
@@ -119,6 +120,25 @@ def test_the_tool_and_the_rendered_block_recommend(tmp_path, capsys):
     rendered = document.read_text()
     assert '| mocov2 | hexa_moco | yes | +3.20 | yes | 2.5' in rendered
     assert '- mocov2: hexa_moco_cutmix is recommended.' in rendered
+
+
+def test_a_report_file_recommends_only_once_every_run_is_in(tmp_path):
+    """:func:`report_outcome`, which the demo and the configs' defaults
+    read: a file one run short recommends nothing and counts what is
+    missing; the complete file gives :func:`recommend`'s families."""
+    protocol = report(tmp_path)
+    runs = runs_with(dict(
+        hexa_moco=dict(digits=(1., 1.), textures=(0.5, 0.5)),
+        hexa_moco_cutmix=dict(digits=(1., 1.), textures=(3., 3.))))
+    path = str(tmp_path / 'results' / 'report.json')
+    cost = lambda method, dataset: COST[method.name]  # noqa: E731
+    add_runs(protocol, str(tmp_path / 'results'), runs[1:])
+    assert report_outcome(path, cost)[1:] == (49, 1, None)
+    add_runs(protocol, str(tmp_path / 'results'), runs[:1])
+    outcome = report_outcome(path, cost)
+    assert (outcome.runs, outcome.missing) == (50, 0)
+    assert outcome.families == recommend(protocol, runs, cost)
+    assert outcome.families['mocov2']['recommended'] == 'hexa_moco_cutmix'
 
 
 def demo(folder, methods=None):
