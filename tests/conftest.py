@@ -16,7 +16,9 @@ import hexa_mm  # noqa: E402,F401  registers hexa_mm's modules
 # The tools' conveniences (CPU launches of DDP code, quick exits), which the
 # tests' in-process tool runs and gloo processes need as the tools do.
 hexa_mm.compat.apply_conveniences()
+from mmengine.logging import MessageHub, MMLogger  # noqa: E402
 from mmengine.registry import DefaultScope, init_default_scope  # noqa: E402
+from mmengine.visualization import Visualizer  # noqa: E402
 
 # What every config of the project sets: unscoped names resolve in MMSelfSup.
 init_default_scope('mmselfsup')
@@ -28,6 +30,29 @@ def mmselfsup_scope():
     or MMDetection config leaves its own scope current for the whole process."""
     with DefaultScope.overwrite_default_scope('mmselfsup'):
         yield
+
+
+@pytest.fixture(autouse=True)
+def own_runner_instances():
+    """Every test's Runners get their own logger, visualizer and message hub.
+
+    mmengine keeps these by name, and a Runner names them after the second it
+    was built in: a Runner built in the same second as the previous test's
+    would reuse that test's, logging into its ``tmp_path`` (removed once the
+    test passed) and carrying on its message hub. Cleared after each test as
+    mmengine's own ``RunnerTestCase.tearDown`` does.
+    """
+    yield
+    for logger in MMLogger._instance_dict.values():
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+            handler.close()
+    # Each class keeps its own instances: MMSelfSup's SelfSupVisualizer too.
+    managers = [MMLogger, MessageHub, Visualizer]
+    while managers:
+        manager = managers.pop()
+        managers += manager.__subclasses__()
+        manager._instance_dict.clear()
 
 
 # Intra-op threads: at most two (the 2-process tests), and one per pytest-xdist

@@ -271,6 +271,23 @@ def test_each_dataset_subset_gets_its_own_copies():
     assert first.pipeline is not full.pipeline
 
 
+def test_each_runner_of_a_process_writes_into_its_own_folder(
+        tmp_path, digits_root):
+    """MMSelfSup's default runtime names its visualizer ``'visualizer'`` and
+    mmengine keeps one per name: without the work-around, the second
+    Runner of a process wrote its ``vis_data`` (here its ``config.py``,
+    written as the Runner is built) into the first one's folder."""
+    import os.path as osp
+    from tool_runs import digits_runner
+    runners = [
+        digits_runner('mocov2_r18_digits.py', tmp_path / name, digits_root,
+                      name=name) for name in ('first', 'second')
+    ]
+    for runner in runners:
+        assert osp.isfile(osp.join(runner.log_dir, 'vis_data', 'config.py'))
+    assert runners[0].visualizer is not runners[1].visualizer
+
+
 IMPORT_CHANGES = '''
 import json, sys
 import torch
@@ -281,6 +298,7 @@ import hexa_mm
 def patched():
     return dict(
         checkpoints=hasattr(LocalBackend.put, '__wrapped__'),
+        visualizer=hasattr(Runner.build_visualizer, '__wrapped__'),
         runner_train=hasattr(Runner.train, '__wrapped__'),
         yapf=hasattr(yapf_api.FormatCode, '__wrapped__'),
         sync_bn=hasattr(torch.nn.SyncBatchNorm.forward, '__wrapped__'))
@@ -304,7 +322,8 @@ def test_import_changes_the_listed_fixes_only(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     seen = json.loads(proc.stdout.splitlines()[-1])
-    assert seen['imported'] == dict(checkpoints=True, runner_train=False,
+    assert seen['imported'] == dict(checkpoints=True, visualizer=True,
+                                    runner_train=False,
                                     yapf=False, sync_bn=False)
     assert set(seen['after'].values()) == {True}
     assert seen['names'] == [p.__name__ for p in compat.IMPORT_FIXES]

@@ -293,6 +293,31 @@ def _copy_datasets_with_a_fresh_memo() -> None:
     BaseDataset._copy_without_annotation = patched
 
 
+def _name_each_runners_visualizer_after_its_run() -> None:
+    """Bug: every Runner of a process after the first writes its
+    ``vis_data`` into the first one's folder (mmengine <= 0.11.0rc3).
+
+    MMSelfSup's, MMPretrain's and MMDetection's default runtimes name the
+    visualizer ``'visualizer'``, and mmengine keeps one visualizer per name:
+    ``Runner.build_visualizer`` gets the first Runner's back, with its
+    ``save_dir``. A process that runs one config after another
+    (``quality.py run``, ``tools/demo.py``, the test suite) put each later
+    run's ``config.py`` and ``scalars.json`` in the first run's folder, and
+    failed once that folder was gone. Name it after the Runner's
+    experiment, as mmengine does for a config that names none.
+    """
+    from mmengine.runner import Runner
+    build_visualizer = Runner.build_visualizer
+
+    def patched(self, visualizer=None):
+        if isinstance(visualizer, dict):
+            visualizer = dict(visualizer, name=self.experiment_name)
+        return build_visualizer(self, visualizer)
+
+    patched.__wrapped__ = build_visualizer
+    Runner.build_visualizer = patched
+
+
 def launched_worker() -> bool:
     """Whether torchrun, MMEngine's Slurm or MPI set-up made this process a
     rank (each sets ``WORLD_SIZE``)."""
@@ -330,6 +355,7 @@ IMPORT_FIXES = (
     _drop_scope_from_collate_fn,
     _write_checkpoints_atomically,
     _copy_datasets_with_a_fresh_memo,
+    _name_each_runners_visualizer_after_its_run,
 )
 #: Switched on by the tools (``hexa_mm.utils.run_cli``) and the test suite
 #: only, by :func:`apply_conveniences`: DDP code launched on CPUs, and the
